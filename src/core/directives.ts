@@ -1,0 +1,86 @@
+/** `-- fmig:` directives at the top of a revision file. */
+import type { Direction } from './names.js';
+
+export interface Directives {
+  /** Explicit parents, or null when the file has no parent directive. */
+  parents: string[] | null;
+  noTransaction: boolean;
+}
+
+export interface DirectiveProblem {
+  code: 'unknown-directive' | 'parent-in-down' | 'bad-directive';
+  message: string;
+}
+
+const DIRECTIVE = /^--\s*fmig:(\S*)(.*)$/;
+const ID = /^[0-9A-Za-z]+$/;
+
+/**
+ * Reads the directives in the header of a file: the comment and blank lines before the first
+ * line of SQL. A `-- fmig:` line further down is an ordinary comment.
+ */
+export function parseDirectives(text: string, direction: Direction): { directives: Directives; problems: DirectiveProblem[] } {
+  const directives: Directives = { parents: null, noTransaction: false };
+  const problems: DirectiveProblem[] = [];
+  let pos = 0;
+  let lineNo = 0;
+  while (pos <= text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end === -1) end = text.length;
+    lineNo++;
+    const line = text.slice(pos, end).trim();
+    pos = end + 1;
+    if (line === '') continue;
+    if (!line.startsWith('--')) break;
+    const m = DIRECTIVE.exec(line);
+    if (!m) continue;
+    const [, name, rest] = m;
+    const args = rest.split(/[\s,]+/).filter(Boolean);
+    if (name === 'parent' || name === 'parents') {
+      if (direction === 'down') {
+        problems.push({ code: 'parent-in-down', message: `line ${lineNo}: -- fmig:parent belongs in the up file, not the down file` });
+      } else if (args.length === 0) {
+        problems.push({ code: 'bad-directive', message: `line ${lineNo}: -- fmig:parent needs at least one revision id` });
+      } else if (!args.every((a) => ID.test(a))) {
+        problems.push({ code: 'bad-directive', message: `line ${lineNo}: -- fmig:parent takes revision ids ([0-9A-Za-z]+), got "${rest.trim()}"` });
+      } else {
+        directives.parents = [...new Set([...(directives.parents ?? []), ...args])];
+      }
+    } else if (name === 'no-transaction') {
+      if (args.length) problems.push({ code: 'bad-directive', message: `line ${lineNo}: -- fmig:no-transaction takes no arguments` });
+      directives.noTransaction = true;
+    } else {
+      const hint = closest(name, ['parent', 'no-transaction']);
+      problems.push({
+        code: 'unknown-directive',
+        message: `line ${lineNo}: unknown directive "-- fmig:${name}"${hint ? ` (did you mean "-- fmig:${hint}"?)` : ''}; known: parent, no-transaction`,
+      });
+    }
+  }
+  return { directives, problems };
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}

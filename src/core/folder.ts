@@ -1,0 +1,131 @@
+/**
+ * A revision folder from its files' names and bytes: revisions, their directives and checksums,
+ * and the graph. Every problem is gathered and reported together, naming each file.
+ */
+import type { Hasher } from './checksum.js';
+import { FolderError, type FileProblem } from './errors.js';
+import { parseDirectives } from './directives.js';
+import { GraphError, RevisionGraph } from './graph.js';
+import { compareIds, parseFileName, type Direction } from './names.js';
+
+export interface SourceFile {
+  /** File name inside the folder. */
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface RevisionFile {
+  name: string;
+  /** The text that runs: UTF-8 with a leading BOM dropped. */
+  text: string;
+  checksum: string;
+  noTransaction: boolean;
+  /** The file has CRLF or lone CR line endings. */
+  crlf: boolean;
+}
+
+export interface Revision {
+  id: string;
+  slug: string;
+  up: RevisionFile;
+  down: RevisionFile | null;
+  /** Parents as the graph uses them: explicit, or implied by id order. */
+  parents: string[];
+  /** The up file has a `-- fmig:parent` directive. */
+  explicitParents: boolean;
+}
+
+export interface Folder {
+  /** Revisions by id order. */
+  revisions: Revision[];
+  byId: Map<string, Revision>;
+  graph: RevisionGraph;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Parses a folder's files; throws FolderError naming every offending file. Non-`.sql` names are ignored. */
+export function parseFolder(files: readonly SourceFile[], hash: Hasher): Folder {
+  const problems: FileProblem[] = [];
+  const sides = new Map<string, { slug: string; up?: SourceFile; down?: SourceFile; names: string[]; clash: boolean }>();
+  for (const f of files) {
+    if (!f.name.endsWith('.sql')) continue;
+    const parsed = parseFileName(f.name);
+    if (!parsed) {
+      problems.push({
+        code: 'bad-name',
+        files: [f.name],
+        message: `${f.name}: not a revision file name; expected <revision>_<slug>.up.sql or <revision>_<slug>.down.sql, <revision> being letters and digits`,
+      });
+      continue;
+    }
+    let entry = sides.get(parsed.revision);
+    if (!entry) sides.set(parsed.revision, (entry = { slug: parsed.slug, names: [], clash: false }));
+    entry.names.push(f.name);
+    if (entry.slug !== parsed.slug || entry[parsed.direction]) entry.clash = true;
+    else entry[parsed.direction] = f;
+  }
+
+  const revisions: Revision[] = [];
+  for (const [id, entry] of sides) {
+    if (entry.clash) {
+      problems.push({
+        code: 'duplicate-id',
+        files: entry.names.sort(),
+        message: `revision ${id} is claimed by more than one pair of files: ${entry.names.sort().join(', ')}`,
+      });
+      continue;
+    }
+    if (!entry.up) {
+      problems.push({ code: 'down-without-up', files: [entry.down!.name], message: `${entry.down!.name}: a down file without its up file (${id}_${entry.slug}.up.sql)` });
+      continue;
+    }
+    const up = readSide(entry.up, 'up', hash, problems);
+    const down = entry.down ? readSide(entry.down, 'down', hash, problems) : null;
+    if (!up || (entry.down && !down)) continue;
+    revisions.push({ id, slug: entry.slug, up: up.file, down: down?.file ?? null, parents: up.parents ?? [], explicitParents: up.parents !== null });
+  }
+
+  revisions.sort((a, b) => compareIds(a.id, b.id));
+  for (let i = 1; i < revisions.length; i++) {
+    if (!revisions[i].explicitParents) revisions[i].parents = [revisions[i - 1].id];
+  }
+  if (problems.length) throw new FolderError(sortProblems(problems));
+
+  const byId = new Map(revisions.map((r) => [r.id, r]));
+  try {
+    const graph = new RevisionGraph(revisions);
+    return { revisions, byId, graph };
+  } catch (e) {
+    if (!(e instanceof GraphError)) throw e;
+    throw new FolderError(
+      e.problems.map((p) => {
+        const files = p.ids.map((id) => byId.get(id)!.up.name);
+        const message = p.code === 'unknown-parent' ? `${files[0]}: names parent ${p.parent}, which is not a revision in the folder` : `${p.message} (${files.join(', ')})`;
+        return { code: p.code, files, message };
+      }),
+    );
+  }
+}
+
+function readSide(f: SourceFile, direction: Direction, hash: Hasher, problems: FileProblem[]): { file: RevisionFile; parents: string[] | null } | null {
+  let text: string;
+  try {
+    text = decoder.decode(f.bytes);
+  } catch {
+    problems.push({ code: 'not-utf8', files: [f.name], message: `${f.name}: not valid UTF-8; save it as UTF-8` });
+    return null;
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const { directives, problems: found } = parseDirectives(text, direction);
+  for (const p of found) problems.push({ code: p.code, files: [f.name], message: `${f.name}: ${p.message}` });
+  if (found.length) return null;
+  return {
+    file: { name: f.name, text, checksum: hash(f.bytes), noTransaction: directives.noTransaction, crlf: text.includes('\r') },
+    parents: directives.parents,
+  };
+}
+
+function sortProblems(problems: FileProblem[]): FileProblem[] {
+  return problems.sort((a, b) => (a.files[0] < b.files[0] ? -1 : a.files[0] > b.files[0] ? 1 : 0));
+}

@@ -42,7 +42,7 @@ export interface Folder {
   graph: RevisionGraph;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Parses a folder's files; throws FolderError naming every offending file. Non-`.sql` names are ignored. */
 export function parseFolder(files: readonly SourceFile[], hash: Hasher): Folder {

@@ -1,0 +1,2 @@
+DROP TRIGGER transactions_apply_category_rules ON transactions;
+DROP FUNCTION apply_category_rules();

@@ -1,0 +1,2 @@
+DROP VIEW account_balances;
+DROP VIEW unmatched_inbox_items;

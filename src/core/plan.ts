@@ -35,7 +35,7 @@ export function planUp(graph: RevisionGraph, applied: ReadonlySet<string>, targe
     case 'count':
       return pending.slice(0, target.n);
     case 'revision': {
-      if (!graph.has(target.id)) throw new StateError('unknown-revision', `revision ${target.id} is not in the folder`);
+      if (!graph.has(target.id)) throw new UsageError(`revision ${target.id} is not in the folder`, 'see `fmig history` for the revisions there are');
       const wanted = graph.ancestors(target.id).add(target.id);
       return pending.filter((id) => wanted.has(id));
     }

@@ -1,0 +1,281 @@
+/** Reads migrate.toml (SPEC section 5): finds it, checks every key, fills defaults and the URL. */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parse, TomlError } from 'smol-toml';
+import type { Config } from './config-types.js';
+import { maskUrl } from './db/driver.js';
+import { ConfigError } from '../core/errors.js';
+import { editDistance } from '../core/directives.js';
+import { parseDuration } from '../core/duration.js';
+
+export const CONFIG_FILE = 'migrate.toml';
+export const DEFAULT_URL = 'pglite://.fmig/pglite';
+const NAMEDATALEN = 63;
+
+type Kind = 'string' | 'duration';
+interface Shape {
+  [key: string]: Kind | Shape;
+}
+const SHAPE: Shape = {
+  dir: 'string',
+  database: { url: 'string', schema: 'string', table: 'string', lock_timeout: 'duration', statement_timeout: 'duration' },
+  git: { main: 'string' },
+};
+const ALL_KEYS = flatten(SHAPE, '');
+
+type Table = Record<string, unknown>;
+
+export interface LoadOptions {
+  cwd: string;
+  /** `--config`: a file to read instead of searching, relative to cwd. */
+  configPath?: string;
+  /** `--url`: wins over every other source of the database URL. */
+  url?: string;
+  env: Record<string, string | undefined>;
+}
+
+/** The configuration for a command run in `cwd`; throws one ConfigError listing every problem. */
+export async function loadConfig(opts: LoadOptions): Promise<Config> {
+  const file = await findFile(opts);
+  const root = file ? path.dirname(file) : opts.cwd;
+  const label = file ? path.relative(opts.cwd, file) || file : 'configuration';
+  const doc = file ? await readToml(file, label) : {};
+
+  const problems: string[] = [];
+  checkShape(doc, SHAPE, '', problems);
+  const database = table(doc.database);
+  const git = table(doc.git);
+  // A value already reported (wrong type, unset variable) is not checked again.
+  const value = (key: string, raw: unknown, dflt?: string) =>
+    raw === undefined ? dflt : typeof raw === 'string' ? expand(key, raw, opts.env, problems) : raw;
+
+  const dir = value('dir', doc.dir, 'sql');
+  if (dir === '') problems.push('dir: must not be empty (the default is "sql")');
+  const schema = identifier('database.schema', value('database.schema', database.schema, 'public'), problems);
+  const tableName = identifier('database.table', value('database.table', database.table, 'fmig_ledger'), problems);
+  const lockTimeoutMs = duration('database.lock_timeout', value('database.lock_timeout', database.lock_timeout, '10s'), problems);
+  const statementTimeoutMs = duration('database.statement_timeout', value('database.statement_timeout', database.statement_timeout, '0'), problems);
+  const main = value('git.main', git.main);
+  const { url, urlSource } = databaseUrl(opts, () => value('database.url', database.url), root, problems);
+
+  if (problems.length) throw new ConfigError(label, problems);
+  return {
+    file,
+    root,
+    dir: path.resolve(root, typeof dir === 'string' ? dir : 'sql'),
+    database: { url, urlSource, schema, table: tableName, lockTimeoutMs, statementTimeoutMs },
+    git: { main: typeof main === 'string' && main !== '' ? main : null },
+  };
+}
+
+async function findFile(opts: LoadOptions): Promise<string | null> {
+  if (opts.configPath !== undefined) {
+    const file = path.resolve(opts.cwd, opts.configPath);
+    if (!(await isFile(file))) throw new ConfigError(opts.configPath, ['no such file (named by --config)']);
+    return file;
+  }
+  for (let dir = path.resolve(opts.cwd); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, CONFIG_FILE);
+    if (await isFile(file)) return file;
+    if (path.dirname(dir) === dir) return null;
+  }
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function readToml(file: string, label: string): Promise<Table> {
+  const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+  try {
+    return parse(text) as Table;
+  } catch (e) {
+    if (!(e instanceof TomlError)) throw e;
+    // Only the first line: smol-toml's code excerpt could show a password from the file.
+    const reason = e.message.split('\n')[0].replace(/^Invalid TOML document:\s*/, '');
+    throw new ConfigError(label, [`line ${e.line}, column ${e.column}: ${reason}`]);
+  }
+}
+
+function checkShape(doc: Table, shape: Shape, prefix: string, problems: string[]): void {
+  for (const [key, v] of Object.entries(doc)) {
+    const name = prefix + key;
+    const want = shape[key];
+    if (want === undefined) {
+      problems.push(unknownKey(name, key, isTable(v), shape, prefix));
+    } else if (typeof want === 'object') {
+      if (isTable(v)) checkShape(v, want, `${name}.`, problems);
+      else problems.push(`${name}: expected a table ([${name}]), got ${describe(v)}`);
+    } else if (want === 'string' && typeof v !== 'string') {
+      problems.push(`${name}: expected a string, got ${describe(v)}`);
+    } else if (want === 'duration' && typeof v !== 'string' && typeof v !== 'number') {
+      problems.push(`${name}: expected a duration such as "10s" or "500ms", got ${describe(v)}`);
+    }
+  }
+}
+
+function unknownKey(name: string, key: string, isTbl: boolean, shape: Shape, prefix: string): string {
+  const here = Object.keys(shape);
+  // A key that exists under another table (`url` at the top) was most likely put in the wrong place.
+  const moved = ALL_KEYS.find((k) => k !== name && k.split('.').pop() === key);
+  const near = closest(key, here);
+  const hint = moved ?? (near !== undefined ? prefix + near : closest(name, ALL_KEYS));
+  const known = here.map((k) => (typeof shape[k] === 'object' ? `[${prefix}${k}]` : prefix + k)).join(', ');
+  return `unknown ${isTbl ? 'table' : 'key'} "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}; valid here: ${known}`;
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function flatten(shape: Shape, prefix: string): string[] {
+  return Object.entries(shape).flatMap(([k, v]) => (typeof v === 'object' ? [prefix + k, ...flatten(v, `${prefix}${k}.`)] : [prefix + k]));
+}
+
+function isTable(v: unknown): v is Table {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+function table(v: unknown): Table {
+  return isTable(v) ? v : {};
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return 'a string';
+  if (typeof v === 'number' || typeof v === 'bigint') return Number.isInteger(v) || typeof v === 'bigint' ? 'an integer' : 'a number';
+  if (typeof v === 'boolean') return 'a boolean';
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof Date) return 'a date';
+  return 'a table';
+}
+
+function identifier(key: string, v: unknown, problems: string[]): string {
+  if (typeof v !== 'string') return '';
+  if (v === '') problems.push(`${key}: must not be empty`);
+  const bytes = new TextEncoder().encode(v).length;
+  if (bytes > NAMEDATALEN) problems.push(`${key}: "${v}" is ${bytes} bytes long; PostgreSQL names are at most ${NAMEDATALEN}`);
+  return v;
+}
+
+function duration(key: string, v: unknown, problems: string[]): number {
+  if (typeof v !== 'string' && typeof v !== 'number') return 0;
+  const ms = parseDuration(v);
+  if (ms === null) {
+    const shown = typeof v === 'string' ? `"${maskUrl(v)}"` : String(v);
+    problems.push(`${key}: bad duration ${shown}; use e.g. "10s", "500ms", "2m"`);
+  }
+  return ms ?? 0;
+}
+
+/** `${VAR}` and `${VAR:-default}` read from env; null (and a problem) when a `${VAR}` is unset with no default. */
+function expand(key: string, s: string, env: Record<string, string | undefined>, problems: string[]): string | null {
+  const missing = new Set<string>();
+  try {
+    const [out] = scan(s, 0, false, env, missing);
+    for (const name of missing) {
+      problems.push(`${key}: environment variable ${name} is not set (write \${${name}:-default} to give a default)`);
+    }
+    return missing.size ? null : out;
+  } catch (e) {
+    if (!(e instanceof BadReference)) throw e;
+    // The text itself is not shown: it may hold a password.
+    problems.push(`${key}: "\${" at character ${e.at + 1} does not start a \${VAR} or \${VAR:-default} reference`);
+    return null;
+  }
+}
+
+class BadReference extends Error {
+  constructor(readonly at: number) {
+    super('bad reference');
+  }
+}
+
+const VAR_NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
+
+/** Expands from `i` to the end of `s` (or to the `}` closing a default); returns the text and where it stopped. */
+function scan(s: string, i: number, inDefault: boolean, env: Record<string, string | undefined>, missing: Set<string>): [string, number] {
+  let out = '';
+  while (i < s.length) {
+    if (inDefault && s[i] === '}') return [out, i];
+    if (!s.startsWith('${', i)) {
+      out += s[i++];
+      continue;
+    }
+    const start = i;
+    VAR_NAME.lastIndex = i + 2;
+    const m = VAR_NAME.exec(s);
+    if (!m) throw new BadReference(start);
+    const name = m[0];
+    const value = env[name];
+    i = VAR_NAME.lastIndex;
+    if (s[i] === '}') {
+      if (value === undefined) missing.add(name);
+      out += value ?? '';
+      i++;
+    } else if (s.startsWith(':-', i)) {
+      // Unset variables inside a default only matter when the default is used.
+      const inner = new Set<string>();
+      const [fallback, end] = scan(s, i + 2, true, env, inner);
+      if (s[end] !== '}') throw new BadReference(start);
+      const useDefault = value === undefined || value === '';
+      if (useDefault) inner.forEach((n) => missing.add(n));
+      out += useDefault ? fallback : value;
+      i = end + 1;
+    } else {
+      throw new BadReference(start);
+    }
+  }
+  if (inDefault) throw new BadReference(i);
+  return [out, i];
+}
+
+const SOURCES = ['FMIG_DATABASE_URL', 'DATABASE_URL'] as const;
+
+/** The first URL found among --url, the environment, database.url and the default; checked. */
+function databaseUrl(opts: LoadOptions, fromFile: () => unknown, root: string, problems: string[]): { url: string; urlSource: string } {
+  let found: { url: string; urlSource: string } | undefined;
+  if (opts.url) found = { url: opts.url, urlSource: '--url' };
+  for (const name of SOURCES) if (!found && opts.env[name]) found = { url: opts.env[name]!, urlSource: name };
+  if (!found) {
+    // Read only when it is the source, so an unset ${VAR} in it does not block `--url`.
+    const v = fromFile();
+    if (typeof v === 'string' && v !== '') found = { url: v, urlSource: 'database.url' };
+  }
+  found ??= { url: DEFAULT_URL, urlSource: 'default' };
+  const url = checkUrl(found.url, found.urlSource, root, problems);
+  return { url, urlSource: found.urlSource };
+}
+
+/** A usable URL, with a relative pglite directory made absolute against the project root. */
+function checkUrl(url: string, source: string, root: string, problems: string[]): string {
+  const from = SOURCES.includes(source as (typeof SOURCES)[number]) ? `environment variable ${source}` : source;
+  if (/^postgres(ql)?:\/\//i.test(url)) return url;
+  const lite = /^pglite:\/\/(.*)$/is.exec(url);
+  if (lite) {
+    if (lite[1] === 'memory') return 'pglite://memory';
+    if (lite[1] !== '') return `pglite://${path.resolve(root, lite[1])}`;
+    problems.push(`database URL from ${from} names no directory: use pglite://<dir> or pglite://memory`);
+    return url;
+  }
+  const shown = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? ` "${safeUrl(url)}"` : '';
+  problems.push(
+    `database URL from ${from}${shown} is not one fmig can use: use postgres://, postgresql://, pglite://<dir> or pglite://memory`,
+  );
+  return url;
+}
+
+/** maskUrl, and where a password holds characters it does not expect, everything before the host. */
+function safeUrl(url: string): string {
+  const masked = maskUrl(url);
+  return masked !== url || !url.includes('@') ? masked : url.replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/is, '$1***@');
+}

@@ -1,0 +1,265 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtemp, mkdir, writeFile, rm, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import os from 'node:os';
+import { loadConfig } from '../dist/adapters/config.js';
+import { ConfigError } from '../dist/core/errors.js';
+
+const temps = [];
+test.after.each(async () => {
+  await Promise.all(temps.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** A temp project from { 'relative/path': 'content' }; returns its absolute path. */
+async function project(files = {}) {
+  const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'fmig-config-')));
+  temps.push(dir);
+  for (const [rel, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+    await writeFile(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+/** Loads and expects a ConfigError (exit 2); returns it. */
+async function fails(opts) {
+  try {
+    await loadConfig({ env: {}, ...opts });
+  } catch (e) {
+    assert.instance(e, ConfigError);
+    assert.is(e.exitCode, 2);
+    assert.is(e.code, 'config');
+    return e;
+  }
+  assert.unreachable('loadConfig should have failed');
+}
+
+const toml = (text) => project({ 'migrate.toml': text });
+
+test('no migrate.toml: every default, rooted at the working directory', async () => {
+  const cwd = await project();
+  const c = await loadConfig({ cwd, env: {} });
+  assert.equal(c, {
+    file: null,
+    root: cwd,
+    dir: path.join(cwd, 'sql'),
+    database: {
+      url: `pglite://${path.join(cwd, '.fmig/pglite')}`,
+      urlSource: 'default',
+      schema: 'public',
+      table: 'fmig_ledger',
+      lockTimeoutMs: 10_000,
+      statementTimeoutMs: 0,
+    },
+    git: { main: null },
+  });
+});
+
+test('every key is read', async () => {
+  const cwd = await toml(`
+dir = "db/migrations"
+[database]
+url = "postgres://app@db.example:5432/app"
+schema = "meta data"
+table = "Ledger"
+lock_timeout = "2m"
+statement_timeout = 1500
+[git]
+main = "origin/trunk"
+`);
+  const c = await loadConfig({ cwd, env: {} });
+  assert.is(c.file, path.join(cwd, 'migrate.toml'));
+  assert.is(c.dir, path.join(cwd, 'db/migrations'));
+  assert.equal(c.database, {
+    url: 'postgres://app@db.example:5432/app',
+    urlSource: 'database.url',
+    schema: 'meta data',
+    table: 'Ledger',
+    lockTimeoutMs: 120_000,
+    statementTimeoutMs: 1500,
+  });
+  assert.is(c.git.main, 'origin/trunk');
+});
+
+test('found by walking up from a subdirectory; paths are relative to the file', async () => {
+  const root = await toml('dir = "revisions"\n[database]\nurl = "pglite://state/db"\n');
+  const cwd = path.join(root, 'a', 'b');
+  await mkdir(cwd, { recursive: true });
+  const c = await loadConfig({ cwd, env: {} });
+  assert.is(c.file, path.join(root, 'migrate.toml'));
+  assert.is(c.root, root);
+  assert.is(c.dir, path.join(root, 'revisions'));
+  assert.is(c.database.url, `pglite://${path.join(root, 'state/db')}`);
+});
+
+test('--config names another file, relative to the working directory, instead of searching', async () => {
+  const cwd = await project({ 'migrate.toml': 'dir = "ignored"\n', 'conf/fmig.toml': 'dir = "../sql2"\n' });
+  const c = await loadConfig({ cwd, configPath: 'conf/fmig.toml', env: {} });
+  assert.is(c.file, path.join(cwd, 'conf/fmig.toml'));
+  assert.is(c.root, path.join(cwd, 'conf'));
+  assert.is(c.dir, path.join(cwd, 'sql2'));
+});
+
+test('--config naming a missing file is an error naming it', async () => {
+  const cwd = await toml('');
+  const e = await fails({ cwd, configPath: 'nope.toml' });
+  assert.match(e.message, 'nope.toml');
+  assert.match(e.message, /no such file/);
+});
+
+test('a TOML syntax error names the file, line and column, and never the password', async () => {
+  const cwd = await toml('dir = "sql"\n[database]\nurl = "postgres://u:secret@h/db\n');
+  const e = await fails({ cwd });
+  assert.match(e.message, /^migrate\.toml: line 3, column \d+: /);
+  assert.not.match(e.message, 'secret');
+});
+
+test('an unknown key names the closest valid key', async () => {
+  const cwd = await toml('[database]\ntabel = "x"\n');
+  const e = await fails({ cwd });
+  assert.equal(e.problems, ['unknown key "database.tabel" (did you mean "database.table"?); valid here: database.url, database.schema, database.table, database.lock_timeout, database.statement_timeout']);
+});
+
+test('a key in the wrong table names where it belongs', async () => {
+  const cwd = await toml('url = "postgres://h/db"\n[database]\nmain = "origin/main"\n');
+  const e = await fails({ cwd });
+  assert.match(e.problems[0], 'unknown key "url" (did you mean "database.url"?)');
+  assert.match(e.problems[1], 'unknown key "database.main" (did you mean "git.main"?)');
+});
+
+test('an unknown table is named (not each key in it), with the closest one', async () => {
+  const cwd = await toml('[datbase]\nurl = "x"\nschema = "y"\n');
+  const e = await fails({ cwd });
+  assert.equal(e.problems, ['unknown table "datbase" (did you mean "database"?); valid here: dir, [database], [git]']);
+});
+
+test('an unknown key with nothing close lists the valid keys', async () => {
+  const cwd = await toml('[git]\nzzzzzz = 1\n');
+  const e = await fails({ cwd });
+  assert.equal(e.problems, ['unknown key "git.zzzzzz"; valid here: git.main']);
+});
+
+test('a wrong type names the key and the expected type', async () => {
+  const cases = [
+    ['dir = 3\n', 'dir: expected a string, got an integer'],
+    ['[database]\nlock_timeout = true\n', 'database.lock_timeout: expected a duration such as "10s" or "500ms", got a boolean'],
+    ['database = "x"\n', 'database: expected a table ([database]), got a string'],
+    ['[git]\nmain = ["a"]\n', 'git.main: expected a string, got an array'],
+    ['[database]\nschema = 1.5\n', 'database.schema: expected a string, got a number'],
+    ['[[git]]\nmain = "x"\n', 'git: expected a table ([git]), got an array'],
+  ];
+  for (const [text, problem] of cases) {
+    const e = await fails({ cwd: await toml(text) });
+    assert.equal(e.problems, [problem], text);
+  }
+});
+
+test('a bad duration names the key, the value and examples', async () => {
+  const e = await fails({ cwd: await toml('[database]\nlock_timeout = "abc"\nstatement_timeout = -5\n') });
+  assert.equal(e.problems, [
+    'database.lock_timeout: bad duration "abc"; use e.g. "10s", "500ms", "2m"',
+    'database.statement_timeout: bad duration -5; use e.g. "10s", "500ms", "2m"',
+  ]);
+});
+
+test('every problem is reported at once', async () => {
+  const cwd = await toml('dirr = "x"\n[database]\nschema = ""\nlock_timeout = "soon"\ntable = 7\nurl = "${NOPE}"\n[git]\nmain = false\n');
+  const e = await fails({ cwd });
+  assert.is(e.problems.length, 6);
+  assert.match(e.message, /^migrate\.toml: 6 problems:\n/);
+  for (const part of ['"dirr"', 'database.schema: must not be empty', 'database.lock_timeout: bad duration "soon"', 'database.table: expected a string', 'git.main: expected a string', 'NOPE']) {
+    assert.match(e.message, part);
+  }
+});
+
+test('schema and table: any name up to 63 bytes', async () => {
+  const ok = await loadConfig({ cwd: await toml(`[database]\nschema = "Odd \\"name\\"; drop"\ntable = "${'t'.repeat(63)}"\n`), env: {} });
+  assert.is(ok.database.schema, 'Odd "name"; drop');
+  assert.is(ok.database.table.length, 63);
+  const e = await fails({ cwd: await toml(`[database]\ntable = "${'t'.repeat(64)}"\nschema = "${'é'.repeat(32)}"\n`) });
+  assert.is(e.problems.length, 2);
+  assert.match(e.problems[0], /^database\.schema: .* is 64 bytes long/);
+  assert.match(e.problems[1], /^database\.table: .* is 64 bytes long; PostgreSQL names are at most 63$/);
+});
+
+test('${VAR} and ${VAR:-default} in string values are read from the environment', async () => {
+  const cwd = await toml('dir = "${MIG_DIR:-sql}"\n[database]\nschema = "app_${TENANT}"\ntable = "${T:-led}_${U:-x}"\nlock_timeout = "${LT:-3s}"\n[git]\nmain = "${MAIN:-${REMOTE:-origin}/main}"\n');
+  const c = await loadConfig({ cwd, env: { TENANT: 'acme', T: '', U: 'y', REMOTE: 'upstream' } });
+  assert.is(c.dir, path.join(cwd, 'sql'));
+  assert.is(c.database.schema, 'app_acme');
+  assert.is(c.database.table, 'led_y', 'an empty variable takes the :- default');
+  assert.is(c.database.lockTimeoutMs, 3000);
+  assert.is(c.git.main, 'upstream/main');
+  const c2 = await loadConfig({ cwd, env: { TENANT: '', MIG_DIR: 'm', LT: '250ms', MAIN: 'origin/dev' } });
+  assert.is(c2.database.schema, 'app_', 'plain ${VAR} set but empty gives ""');
+  assert.is(c2.dir, path.join(cwd, 'm'));
+  assert.is(c2.database.lockTimeoutMs, 250);
+  assert.is(c2.git.main, 'origin/dev');
+});
+
+test('an unset ${VAR} with no default names the key and the variable', async () => {
+  const e = await fails({ cwd: await toml('[database]\nschema = "${SCHEMA_NAME}"\n[git]\nmain = "${A:-${B}}"\n') });
+  assert.equal(e.problems, [
+    'database.schema: environment variable SCHEMA_NAME is not set (write ${SCHEMA_NAME:-default} to give a default)',
+    'git.main: environment variable B is not set (write ${B:-default} to give a default)',
+  ]);
+});
+
+test('a malformed ${ reference is a problem that does not echo the value', async () => {
+  const e = await fails({ cwd: await toml('[database]\nurl = "postgres://u:${PW@h/db"\n') });
+  assert.equal(e.problems, ['database.url: "${" at character 14 does not start a ${VAR} or ${VAR:-default} reference']);
+});
+
+test('database URL: --url, FMIG_DATABASE_URL, DATABASE_URL, database.url, default; first found wins', async () => {
+  const cwd = await toml('[database]\nurl = "postgres://h/from_file"\n');
+  const env = { FMIG_DATABASE_URL: 'postgres://h/fmig_env', DATABASE_URL: 'postgres://h/env' };
+  const pick = async (url, env) => {
+    const c = await loadConfig({ cwd, url, env });
+    return [c.database.url, c.database.urlSource];
+  };
+  assert.equal(await pick('postgresql://h/flag', env), ['postgresql://h/flag', '--url']);
+  assert.equal(await pick(undefined, env), ['postgres://h/fmig_env', 'FMIG_DATABASE_URL']);
+  assert.equal(await pick(undefined, { DATABASE_URL: env.DATABASE_URL }), ['postgres://h/env', 'DATABASE_URL']);
+  assert.equal(await pick(undefined, { FMIG_DATABASE_URL: '', DATABASE_URL: '' }), ['postgres://h/from_file', 'database.url']);
+  const none = await loadConfig({ cwd: await toml('[database]\nurl = "${DB_URL:-}"\n'), env: {} });
+  assert.equal([none.database.url, none.database.urlSource], [`pglite://${path.join(none.root, '.fmig/pglite')}`, 'default']);
+});
+
+test('an unset ${VAR} in database.url does not matter when another source wins', async () => {
+  const cwd = await toml('[database]\nurl = "${APP_DB}"\n');
+  const c = await loadConfig({ cwd, url: 'pglite://memory', env: {} });
+  assert.is(c.database.url, 'pglite://memory');
+  const e = await fails({ cwd });
+  assert.match(e.message, 'database.url: environment variable APP_DB is not set');
+});
+
+test('pglite URLs: memory, or a directory relative to migrate.toml', async () => {
+  const root = await toml('[database]\nurl = "pglite://.data/db"\n');
+  const sub = path.join(root, 'sub');
+  await mkdir(sub);
+  assert.is((await loadConfig({ cwd: sub, env: {} })).database.url, `pglite://${path.join(root, '.data/db')}`);
+  assert.is((await loadConfig({ cwd: sub, env: { DATABASE_URL: 'pglite://memory' } })).database.url, 'pglite://memory');
+  assert.is((await loadConfig({ cwd: sub, url: 'pglite:///var/x', env: {} })).database.url, 'pglite:///var/x');
+  const e = await fails({ cwd: sub, url: 'pglite://' });
+  assert.match(e.message, 'database URL from --url names no directory');
+});
+
+test('a URL of another scheme names its source and never shows the password', async () => {
+  const cases = [
+    [{ env: { DATABASE_URL: 'mysql://u:secret@h/db' } }, 'database URL from environment variable DATABASE_URL "mysql://u:***@h/db" is not one fmig can use'],
+    [{ env: { FMIG_DATABASE_URL: 'mysql://u:se/cr#et@h/db' } }, 'database URL from environment variable FMIG_DATABASE_URL "mysql://***@h/db"'],
+    [{ url: 'u:secret@h/db' }, 'database URL from --url is not one fmig can use'],
+    [{ url: 'http://u:secret@h' }, 'database URL from --url "http://u:***@h"'],
+  ];
+  for (const [opts, message] of cases) {
+    const e = await fails({ cwd: await project(), env: {}, ...opts });
+    assert.match(e.message, message);
+    assert.not.match(e.message, /secret|se\/cr|cr#et/);
+  }
+  const e = await fails({ cwd: await toml('[database]\nurl = "mysql://root:${PW}@db/x"\n'), env: { PW: 'secret' } });
+  assert.match(e.message, 'database URL from database.url "mysql://root:***@db/x"');
+  assert.not.match(e.message, 'secret');
+});
+
+test.run();

@@ -1,0 +1,82 @@
+/**
+ * The one interface fmig needs from a database, implemented by postgres.js (`postgres://`)
+ * and PGlite (`pglite://`). Named after what the ledger and the runner do with it.
+ */
+
+/** A PostgreSQL error, whichever driver raised it. */
+export interface DbError {
+  sqlstate?: string;
+  message: string;
+  detail?: string;
+  hint?: string;
+  /** 1-based character position in the statement text, from PostgreSQL. */
+  position?: number;
+  where?: string;
+}
+
+export interface Session {
+  /** Runs one statement with `$1`-style parameters; rows come back as objects. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a script of any number of statements with the simple query protocol. */
+  exec(sql: string): Promise<void>;
+}
+
+export interface LockOptions {
+  /** Ledger schema and table: the lock is keyed on them. */
+  schema: string;
+  table: string;
+  timeoutMs: number;
+  /** Called (once, then every few seconds) while another process holds the lock, with who holds it. */
+  onWait?: (holder: string) => void;
+}
+
+export interface Driver extends Session {
+  readonly kind: 'postgres' | 'pglite';
+  /** The embedded database (PGlite). */
+  readonly embedded: boolean;
+  /** The URL with any password masked, for messages. */
+  readonly display: string;
+  /** Runs `fn` in one transaction on the work connection: commit when it returns, rollback when it throws. */
+  transaction<T>(fn: (tx: Session) => Promise<T>): Promise<T>;
+  /** Takes the writers' lock of SPEC section 4 for the whole command; resolves to its release. Throws UnreachableError (exit 3) on timeout. */
+  lock(options: LockOptions): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Directory that relative `pglite://` paths are resolved against (migrate.toml's). */
+  baseDir: string;
+  /** Applied to the work session as `lock_timeout`; 0 = none. */
+  lockTimeoutMs: number;
+  /** Applied to the work session as `statement_timeout`; 0 = none. */
+  statementTimeoutMs: number;
+  /** Told about slow set-up (creating the embedded database) on a TTY. */
+  onProgress?: (message: string) => void;
+}
+
+/** Reads the PostgreSQL error fields from whatever a driver threw; null when it is not a database error. */
+export function toDbError(e: unknown): DbError | null {
+  if (!e || typeof e !== 'object') return null;
+  const x = e as Record<string, unknown>;
+  const code = typeof x.code === 'string' && /^[0-9A-Z]{5}$/.test(x.code) ? x.code : undefined;
+  if (!code && x.severity === undefined) return null;
+  const pos = x.position === undefined || x.position === null || x.position === '' ? undefined : Number(x.position);
+  return {
+    sqlstate: code,
+    message: String(x.message ?? e),
+    detail: typeof x.detail === 'string' && x.detail ? x.detail : undefined,
+    hint: typeof x.hint === 'string' && x.hint ? x.hint : undefined,
+    position: Number.isFinite(pos) ? pos : undefined,
+    where: typeof x.where === 'string' && x.where ? x.where : undefined,
+  };
+}
+
+/** Quotes an identifier for SQL. */
+export function ident(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+/** Masks the password of a URL for display. */
+export function maskUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)([^@/?#]*)@/i, '$1***@');
+}

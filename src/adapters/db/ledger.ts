@@ -1,0 +1,187 @@
+/**
+ * The ledger table and its append-only log (SPEC section 4). Every name is quoted; every
+ * value is a parameter.
+ */
+import { ident, type Session } from './driver.js';
+
+export interface LedgerName {
+  schema: string;
+  table: string;
+}
+
+export interface LedgerRow {
+  revision: string;
+  slug: string;
+  parents: string[];
+  up_checksum: string;
+  down_checksum: string | null;
+  down_sql: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+  statements_done: number | null;
+  error: string | null;
+  duration_ms: number | null;
+  applied_by: string;
+  git_commit: string | null;
+  fmig_version: string;
+}
+
+export type LogAction = 'up' | 'down' | 'baseline' | 'repair' | 'failed';
+
+/** Who and what is writing: the same for every row a command writes. */
+export interface Writer {
+  appliedBy: string;
+  gitCommit: string | null;
+  version: string;
+}
+
+export function tableRef(n: LedgerName): string {
+  return `${ident(n.schema)}.${ident(n.table)}`;
+}
+
+function logRef(n: LedgerName): string {
+  return `${ident(n.schema)}.${ident(n.table + '_log')}`;
+}
+
+/** Creates the schema, the ledger and its log where missing. */
+export async function ensureLedger(s: Session, n: LedgerName): Promise<void> {
+  const [found] = await s.query<{ schema: boolean; ledger: boolean; log: boolean }>(
+    `select exists(select 1 from pg_namespace where nspname = $1) as schema,
+            to_regclass($2) is not null as ledger, to_regclass($3) is not null as log`,
+    [n.schema, tableRef(n), logRef(n)],
+  );
+  if (found.schema && found.ledger && found.log) return;
+  const statements: string[] = [];
+  if (!found.schema) statements.push(`create schema if not exists ${ident(n.schema)}`);
+  if (!found.ledger) {
+    statements.push(`create table if not exists ${tableRef(n)} (
+      revision text primary key,
+      slug text not null,
+      parents text[] not null default '{}',
+      up_checksum text not null,
+      down_checksum text,
+      down_sql text,
+      started_at timestamptz not null default clock_timestamp(),
+      finished_at timestamptz,
+      statements_done integer,
+      error text,
+      duration_ms integer,
+      applied_by text not null,
+      git_commit text,
+      fmig_version text not null)`);
+  }
+  if (!found.log) {
+    statements.push(`create table if not exists ${logRef(n)} (
+      id bigserial primary key,
+      revision text not null,
+      action text not null check (action in ('up', 'down', 'baseline', 'repair', 'failed')),
+      checksum text,
+      "at" timestamptz not null default clock_timestamp(),
+      "by" text not null,
+      git_commit text,
+      duration_ms integer)`);
+  }
+  await s.exec(statements.join(';\n'));
+}
+
+/** The ledger's rows in the order they were applied; empty when there is no ledger yet. */
+export async function readLedger(s: Session, n: LedgerName): Promise<LedgerRow[]> {
+  const [t] = await s.query<{ ok: boolean }>(`select to_regclass($1) is not null as ok`, [tableRef(n)]);
+  if (!t.ok) return [];
+  return s.query<LedgerRow>(`select * from ${tableRef(n)} order by started_at, revision`);
+}
+
+export interface AppliedRevision {
+  revision: string;
+  slug: string;
+  parents: string[];
+  upChecksum: string;
+  downChecksum: string | null;
+  downSql: string | null;
+}
+
+/** Records a revision that ran in full (inside the caller's transaction for transactional ones). */
+export async function recordApplied(s: Session, n: LedgerName, r: AppliedRevision, w: Writer, durationMs: number, action: LogAction = 'up'): Promise<void> {
+  await s.query(
+    `with row as (
+       insert into ${tableRef(n)} (revision, slug, parents, up_checksum, down_checksum, down_sql,
+         started_at, finished_at, duration_ms, applied_by, git_commit, fmig_version)
+       values ($1, $2, $3::text[], $4, $5, $6, clock_timestamp() - make_interval(secs => $7::float8 / 1000),
+         clock_timestamp(), $7::integer, $8, $9, $10)
+       returning revision)
+     insert into ${logRef(n)} (revision, action, checksum, "by", git_commit, duration_ms)
+     select revision, $11, $4, $8, $9, $7::integer from row`,
+    [r.revision, r.slug, r.parents, r.upChecksum, r.downChecksum, r.downSql, Math.round(durationMs), w.appliedBy, w.gitCommit, w.version, action],
+  );
+}
+
+/** Records that a statement-by-statement revision has started (committed at once, outside any transaction). */
+export async function recordStarted(s: Session, n: LedgerName, r: AppliedRevision, w: Writer): Promise<void> {
+  await s.query(
+    `insert into ${tableRef(n)} (revision, slug, parents, up_checksum, down_checksum, down_sql, statements_done, applied_by, git_commit, fmig_version)
+     values ($1, $2, $3::text[], $4, $5, $6, 0, $7, $8, $9)`,
+    [r.revision, r.slug, r.parents, r.upChecksum, r.downChecksum, r.downSql, w.appliedBy, w.gitCommit, w.version],
+  );
+}
+
+/** Moves a statement-by-statement revision's progress forward. */
+export async function recordProgress(s: Session, n: LedgerName, revision: string, statementsDone: number): Promise<void> {
+  await s.query(`update ${tableRef(n)} set statements_done = $2, error = null where revision = $1`, [revision, statementsDone]);
+}
+
+/** Records where and why a statement-by-statement revision stopped, and logs `failed`. */
+export async function recordFailed(s: Session, n: LedgerName, revision: string, statementsDone: number, error: string, w: Writer, checksum: string): Promise<void> {
+  await s.query(
+    `with row as (update ${tableRef(n)} set statements_done = $2, error = $3 where revision = $1 returning revision)
+     insert into ${logRef(n)} (revision, action, checksum, "by", git_commit) select revision, 'failed', $4, $5, $6 from row`,
+    [revision, statementsDone, error, checksum, w.appliedBy, w.gitCommit],
+  );
+}
+
+/** Marks a statement-by-statement revision complete and logs `up`. */
+export async function recordFinished(s: Session, n: LedgerName, revision: string, statementsDone: number, durationMs: number, upChecksum: string, w: Writer): Promise<void> {
+  await s.query(
+    `with row as (update ${tableRef(n)} set statements_done = $2, error = null, finished_at = clock_timestamp(),
+        duration_ms = coalesce(duration_ms, 0) + $3::integer, up_checksum = $4
+        where revision = $1 returning revision)
+     insert into ${logRef(n)} (revision, action, checksum, "by", git_commit, duration_ms) select revision, 'up', $4, $5, $6, $3::integer from row`,
+    [revision, statementsDone, Math.round(durationMs), upChecksum, w.appliedBy, w.gitCommit],
+  );
+}
+
+/** Deletes a reverted revision's row and logs `down`. */
+export async function recordReverted(s: Session, n: LedgerName, revision: string, downChecksum: string | null, durationMs: number, w: Writer): Promise<void> {
+  await s.query(
+    `with row as (delete from ${tableRef(n)} where revision = $1 returning revision)
+     insert into ${logRef(n)} (revision, action, checksum, "by", git_commit, duration_ms) select revision, 'down', $2, $3, $4, $5::integer from row`,
+    [revision, downChecksum, w.appliedBy, w.gitCommit, Math.round(durationMs)],
+  );
+}
+
+/** Records the error of a revert that stopped part-way (the row stays: the revision is still applied). */
+export async function recordRevertFailed(s: Session, n: LedgerName, revision: string, error: string, w: Writer, checksum: string | null): Promise<void> {
+  await s.query(
+    `with row as (update ${tableRef(n)} set error = $2 where revision = $1 returning revision)
+     insert into ${logRef(n)} (revision, action, checksum, "by", git_commit) select revision, 'failed', $3, $4, $5 from row`,
+    [revision, error, checksum, w.appliedBy, w.gitCommit],
+  );
+}
+
+/** Sets new checksums (and down text) for a revision after a reviewed edit, and logs `repair`. */
+export async function recordRepaired(s: Session, n: LedgerName, r: AppliedRevision, w: Writer): Promise<void> {
+  await s.query(
+    `with row as (update ${tableRef(n)} set up_checksum = $2, down_checksum = $3, down_sql = $4, parents = $5::text[], slug = $6
+        where revision = $1 returning revision)
+     insert into ${logRef(n)} (revision, action, checksum, "by", git_commit) select revision, 'repair', $2, $7, $8 from row`,
+    [r.revision, r.upChecksum, r.downChecksum, r.downSql, r.parents, r.slug, w.appliedBy, w.gitCommit],
+  );
+}
+
+/** Deletes a row (a pruned or abandoned revision) and logs `repair`. */
+export async function recordRemoved(s: Session, n: LedgerName, revision: string, w: Writer): Promise<void> {
+  await s.query(
+    `with row as (delete from ${tableRef(n)} where revision = $1 returning revision, up_checksum)
+     insert into ${logRef(n)} (revision, action, checksum, "by", git_commit) select revision, 'repair', up_checksum, $2, $3 from row`,
+    [revision, w.appliedBy, w.gitCommit],
+  );
+}

@@ -1,0 +1,174 @@
+/**
+ * Runs one revision's up or down against the database and records it in the ledger:
+ * a transactional file together with its ledger and log rows, or statement by statement
+ * with its progress recorded after each step.
+ */
+import type { Driver, Session } from '../adapters/db/driver.js';
+import { toDbError } from '../adapters/db/driver.js';
+import * as L from '../adapters/db/ledger.js';
+import { formatFailure } from '../core/failure.js';
+import type { Revision } from '../core/folder.js';
+import type { Statement } from '../core/split.js';
+import { planExecution } from '../core/transactions.js';
+
+export interface RunEnv {
+  db: Driver;
+  ledger: L.LedgerName;
+  writer: L.Writer;
+  /** Resets session state before each revision (RESET ALL and fmig's timeouts). */
+  reset: string;
+  /** The folder's path as shown to the user, to name files in errors. */
+  dirLabel: string;
+}
+
+/** Thrown (wrapped in MigrationFailed by callers) with the formatted report and what the ledger now says. */
+export class RevisionFailed extends Error {
+  constructor(
+    readonly revision: string,
+    readonly report: string,
+    /** True when the revision left a row behind (a statement-by-statement run stopped part-way). */
+    readonly partial: boolean,
+  ) {
+    super(report);
+  }
+}
+
+export function sessionReset(lockTimeoutMs: number, statementTimeoutMs: number): string {
+  return `RESET ALL; SET lock_timeout = ${Math.round(lockTimeoutMs)}; SET statement_timeout = ${Math.round(statementTimeoutMs)}`;
+}
+
+function applied(rev: Revision): L.AppliedRevision {
+  return {
+    revision: rev.id,
+    slug: rev.slug,
+    parents: rev.parents,
+    upChecksum: rev.up.checksum,
+    downChecksum: rev.down?.checksum ?? null,
+    downSql: rev.down?.text ?? null,
+  };
+}
+
+/** Applies a revision's up file. `resumeFrom` continues a statement-by-statement run that stopped. */
+export async function applyRevision(env: RunEnv, rev: Revision, resumeFrom?: number): Promise<number> {
+  const started = performance.now();
+  const file = `${env.dirLabel}/${rev.up.name}`;
+  const plan = planExecution(rev.up.text, rev.up.noTransaction);
+  await env.db.exec(env.reset);
+  if (plan.mode === 'transaction') {
+    try {
+      await env.db.transaction(async (tx) => {
+        if (plan.script.trim()) await runOrReport(tx, plan.script, file, rev.up.text, 0);
+        await L.recordApplied(tx, env.ledger, applied(rev), env.writer, performance.now() - started);
+      });
+    } catch (e) {
+      throw asFailure(e, rev.id, false);
+    }
+    return performance.now() - started;
+  }
+  if (resumeFrom === undefined) await L.recordStarted(env.db, env.ledger, applied(rev), env.writer);
+  await runStatements(env, file, rev.up.text, plan.statements, plan.blocks, resumeFrom ?? 0, {
+    progress: (done) => L.recordProgress(env.db, env.ledger, rev.id, done),
+    failed: (done, report) => L.recordFailed(env.db, env.ledger, rev.id, done, report, env.writer, rev.up.checksum),
+  }).catch((e) => {
+    throw asFailure(e, rev.id, true);
+  });
+  const ms = performance.now() - started;
+  await L.recordFinished(env.db, env.ledger, rev.id, plan.statements.length, ms, rev.up.checksum, env.writer);
+  return ms;
+}
+
+/** What a revert runs: the down file now in the folder, or the text the ledger kept. */
+export interface DownSource {
+  revision: string;
+  /** Shown in errors: the down file's path, or "<rev> (down SQL from the ledger)". */
+  label: string;
+  text: string;
+  checksum: string | null;
+  noTransaction: boolean;
+}
+
+/** Reverts one revision: runs its down SQL and deletes its ledger row. */
+export async function revertRevision(env: RunEnv, src: DownSource): Promise<number> {
+  const started = performance.now();
+  const plan = planExecution(src.text, src.noTransaction);
+  await env.db.exec(env.reset);
+  if (plan.mode === 'transaction') {
+    try {
+      await env.db.transaction(async (tx) => {
+        if (plan.script.trim()) await runOrReport(tx, plan.script, src.label, src.text, 0);
+        await L.recordReverted(tx, env.ledger, src.revision, src.checksum, performance.now() - started, env.writer);
+      });
+    } catch (e) {
+      throw asFailure(e, src.revision, false);
+    }
+    return performance.now() - started;
+  }
+  // On a failure the revision stays applied (part of its down ran): the row keeps the error.
+  await runStatements(env, src.label, src.text, plan.statements, plan.blocks, 0, {
+    progress: async () => {},
+    failed: (_done, report) => L.recordRevertFailed(env.db, env.ledger, src.revision, report, env.writer, src.checksum),
+  }).catch((e) => {
+    throw asFailure(e, src.revision, true);
+  });
+  const ms = performance.now() - started;
+  await L.recordReverted(env.db, env.ledger, src.revision, src.checksum, ms, env.writer);
+  return ms;
+}
+
+async function runOrReport(s: Session, sql: string, file: string, text: string, offset: number): Promise<void> {
+  try {
+    await s.exec(sql);
+  } catch (e) {
+    const dbe = toDbError(e);
+    if (!dbe) throw e;
+    throw new RevisionFailed('', formatFailure({ file, text, offset }, dbe), false);
+  }
+}
+
+/**
+ * Runs statements one at a time from `from`. Progress is recorded only outside the file's own
+ * transaction blocks; a failure inside one rolls it back and leaves progress at its start.
+ */
+async function runStatements(
+  env: RunEnv,
+  file: string,
+  text: string,
+  statements: Statement[],
+  blocks: { begin: number; end: number }[],
+  from: number,
+  record: { progress(done: number): Promise<void>; failed(done: number, report: string): Promise<void> },
+): Promise<void> {
+  const blockAt = new Map<number, { begin: number; end: number }>();
+  for (const b of blocks) for (let i = b.begin; i <= b.end; i++) blockAt.set(i, b);
+  for (let i = from; i < statements.length; i++) {
+    const st = statements[i];
+    try {
+      await env.db.exec(st.text);
+    } catch (e) {
+      const dbe = toDbError(e);
+      if (!dbe) throw e;
+      const block = blockAt.get(i);
+      let done = i;
+      if (block) {
+        done = block.begin;
+        await env.db.exec('ROLLBACK').catch(() => {});
+      }
+      const report = formatFailure({ file, text, offset: st.start }, dbe);
+      const where = block
+        ? `statement ${i + 1} of ${statements.length}, inside the file's transaction block starting at statement ${block.begin + 1} (rolled back)`
+        : `statement ${i + 1} of ${statements.length}`;
+      const full = `${report}\n  stopped at ${where}; ${done} statement(s) done`;
+      await record.failed(done, full);
+      throw new RevisionFailed('', full, true);
+    }
+    const block = blockAt.get(i);
+    if (!block || block.end === i) await record.progress(i + 1);
+  }
+}
+
+function asFailure(e: unknown, revision: string, partial: boolean): unknown {
+  if (e instanceof RevisionFailed) return new RevisionFailed(revision, e.report, partial || e.partial);
+  const dbe = toDbError(e);
+  if (dbe) return new RevisionFailed(revision, `${revision}: error${dbe.sqlstate ? ` ${dbe.sqlstate}` : ''}: ${dbe.message}`, partial);
+  return e;
+}

@@ -1,0 +1,116 @@
+/** `fmig down [target]`: reverts -1 (default), -N, down to a revision id (it stays applied), or base. */
+import { relative } from 'node:path';
+import { parseDirectives } from '../core/directives.js';
+import { MigrationFailed, StateError } from '../core/errors.js';
+import type { Folder } from '../core/folder.js';
+import { parseDownTarget, planDown } from '../core/plan.js';
+import { describeExecution, planExecution } from '../core/transactions.js';
+import type { LedgerRow } from '../adapters/db/ledger.js';
+import { revertRevision, RevisionFailed, sessionReset, type DownSource, type RunEnv } from './apply.js';
+import type { Context } from './context.js';
+import { fmtMs } from './up.js';
+import { loadFolder, withDatabase, writer } from './project.js';
+
+export interface DownOptions {
+  target?: string;
+  dryRun?: boolean;
+}
+
+export interface DownResult {
+  reverted: { revision: string; ms: number }[];
+  plan?: { revision: string; source: string; execution: string }[];
+  dryRun: boolean;
+}
+
+export async function down(ctx: Context, opts: DownOptions): Promise<DownResult> {
+  const config = await ctx.config();
+  const target = parseDownTarget(opts.target);
+  const folder = await loadFolder(config);
+  const dirLabel = relative(config.root, config.dir) || '.';
+
+  return withDatabase(ctx, config, opts.dryRun ? 'read' : 'write', async ({ db, ledger, rows }) => {
+    const failed = rows.filter((r) => r.finished_at === null);
+    if (failed.length) {
+      throw new StateError(
+        'failed-revision',
+        `refusing to revert: ${failed.map((r) => r.revision).join(', ')} stopped part-way`,
+        'finish it with `fmig up --resume`, or clean up by hand and `fmig repair --yes`',
+      );
+    }
+    const byId = new Map(rows.map((r) => [r.revision, r]));
+    const ids = planDown(rows, target);
+    const sources = downSources(ids.map((id) => byId.get(id)!), folder, dirLabel);
+
+    if (opts.dryRun) {
+      const plan = sources.map((s) => ({ revision: s.revision, source: s.label, execution: describeExecution(planExecution(s.text, s.noTransaction)) }));
+      if (!plan.length) ctx.report.line('nothing to revert');
+      else ctx.report.line(`-- dry run: ${plan.length} revision(s) would be reverted, newest first; nothing is changed`);
+      for (const [i, p] of plan.entries()) {
+        ctx.report.line('');
+        ctx.report.line(`-- ${p.source}: ${p.execution}`);
+        ctx.report.line(sources[i].text.replace(/\s+$/, ''));
+      }
+      return { reverted: [], plan, dryRun: true };
+    }
+
+    if (!sources.length) ctx.report.line('nothing to revert');
+    const env: RunEnv = { db, ledger, writer: await writer(db, config), reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs), dirLabel };
+    const done: DownResult['reverted'] = [];
+    for (const src of sources) {
+      ctx.report.progress(`reverting ${src.revision} (${done.length + 1}/${sources.length})`);
+      try {
+        const ms = await revertRevision(env, src);
+        done.push({ revision: src.revision, ms: Math.round(ms) });
+        ctx.report.line(`reverted ${src.revision}${slugOf(byId.get(src.revision)!)} (${fmtMs(ms)})`);
+      } catch (e) {
+        if (!(e instanceof RevisionFailed)) throw e;
+        const left = e.partial
+          ? `${src.revision} is still applied, but part of its down ran (its ledger row records the error)`
+          : `${src.revision}'s down was rolled back: it is still applied`;
+        throw new MigrationFailed(
+          `reverting ${src.revision} failed\n${e.report}\n\ndatabase state: ${left}; ${done.length} revision(s) reverted by this run`,
+          'fix the down file and run `fmig down` again',
+        );
+      }
+    }
+    return { reverted: done, dryRun: false };
+  });
+}
+
+function slugOf(row: LedgerRow): string {
+  return row.slug ? `_${row.slug}` : '';
+}
+
+/**
+ * What each revert runs: the down file in the folder; for a revision whose files are gone,
+ * the down SQL the ledger kept. Refuses before anything runs if any revision is irreversible.
+ */
+export function downSources(rows: LedgerRow[], folder: Folder, dirLabel: string): DownSource[] {
+  const missing: string[] = [];
+  const sources: DownSource[] = [];
+  for (const row of rows) {
+    const rev = folder.byId.get(row.revision);
+    if (rev?.down) {
+      sources.push({ revision: row.revision, label: `${dirLabel}/${rev.down.name}`, text: rev.down.text, checksum: rev.down.checksum, noTransaction: rev.down.noTransaction });
+    } else if (!rev && row.down_sql !== null) {
+      const text = row.down_sql.charCodeAt(0) === 0xfeff ? row.down_sql.slice(1) : row.down_sql;
+      sources.push({
+        revision: row.revision,
+        label: `${row.revision}_${row.slug}.down.sql (as kept in the ledger)`,
+        text,
+        checksum: row.down_checksum,
+        noTransaction: parseDirectives(text, 'down').directives.noTransaction,
+      });
+    } else {
+      missing.push(rev ? `${rev.id}_${rev.slug} (${dirLabel}/${rev.up.name.replace(/\.up\.sql$/, '.down.sql')} does not exist)` : `${row.revision} (no files, and the ledger kept no down SQL)`);
+    }
+  }
+  if (missing.length) {
+    throw new StateError(
+      'irreversible',
+      `refusing to revert anything: ${missing.length === 1 ? 'this revision is' : 'these revisions are'} irreversible:\n  ${missing.join('\n  ')}`,
+      'write the missing down file, or choose a target that stops before it',
+    );
+  }
+  return sources;
+}

@@ -1,0 +1,56 @@
+/** `fmig new <slug>`: creates the up/down pair of a new revision on the current head. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { UsageError, StateError } from '../core/errors.js';
+import { fileName } from '../core/names.js';
+import { nextRevisionId, slugify } from '../core/new-id.js';
+import type { Context } from './context.js';
+import { requireOneHead } from './heads.js';
+import { loadFolder } from './project.js';
+import { folderExists } from '../adapters/files.js';
+
+export interface NewOptions {
+  slug?: string;
+  message?: string;
+  parents?: string[];
+  noTransaction?: boolean;
+}
+
+export interface NewResult {
+  revision: string;
+  slug: string;
+  parents: string[];
+  up: string;
+  down: string;
+}
+
+export async function newRevision(ctx: Context, opts: NewOptions, now = new Date()): Promise<NewResult> {
+  const config = await ctx.config();
+  const slug = slugify(opts.slug ?? opts.message ?? '');
+  if (!slug) throw new UsageError('fmig new needs a slug (or -m "message")', 'e.g. `fmig new add_invoices` or `fmig new -m "add invoices"`');
+  if (!folderExists(config.dir)) mkdirSync(config.dir, { recursive: true });
+  const folder = await loadFolder(config);
+  let parents = opts.parents ?? [];
+  if (parents.length) {
+    const unknown = parents.filter((p) => !folder.byId.has(p));
+    if (unknown.length) throw new StateError('unknown-parent', `--parent ${unknown.join(', ')}: no such revision in the folder`);
+  } else {
+    await requireOneHead(ctx, config, folder, 'new');
+    parents = folder.graph.heads();
+  }
+  const id = nextRevisionId(folder.revisions.map((r) => r.id), now);
+  const dir = relative(config.root, config.dir) || '.';
+  const header = (side: 'up' | 'down') =>
+    [
+      side === 'up' && parents.length ? `-- fmig:parent ${parents.join(' ')}` : '',
+      opts.noTransaction ? '-- fmig:no-transaction' : '',
+      opts.message ? `-- ${opts.message.replace(/\n/g, '\n-- ')}` : '',
+    ].filter(Boolean);
+  const up = fileName(id, slug, 'up');
+  const down = fileName(id, slug, 'down');
+  writeFileSync(join(config.dir, up), [...header('up'), '', ''].join('\n'), { flag: 'wx' });
+  writeFileSync(join(config.dir, down), [...header('down'), '', ''].join('\n'), { flag: 'wx' });
+  ctx.report.line(`${dir}/${up}`);
+  ctx.report.line(`${dir}/${down}`);
+  return { revision: id, slug, parents, up: `${dir}/${up}`, down: `${dir}/${down}` };
+}

@@ -1,0 +1,91 @@
+/** The pieces most commands start from: settings, the parsed folder, and an open database. */
+import { existsSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import type { Config } from '../adapters/config-types.js';
+import type { Driver } from '../adapters/db/driver.js';
+import { ensureLedger, readLedger, type LedgerName, type LedgerRow, type Writer } from '../adapters/db/ledger.js';
+import { readFolder } from '../adapters/files.js';
+import { headCommit } from '../adapters/git-head.js';
+import { loadHasher } from '../core/checksum.js';
+import { parseFolder, type Folder } from '../core/folder.js';
+import { version } from '../version.js';
+import type { Context } from './context.js';
+
+/** Reads and parses the revision folder named by the settings. */
+export async function loadFolder(config: Config): Promise<Folder> {
+  const [hash, files] = await Promise.all([loadHasher(), Promise.resolve().then(() => readFolder(config.dir, relative(config.root, config.dir) || '.'))]);
+  return parseFolder(files, hash);
+}
+
+export function ledgerName(config: Config): LedgerName {
+  return { schema: config.database.schema, table: config.database.table };
+}
+
+/** Opens the configured database; reports slow set-up (a first embedded database) as progress. */
+export async function openConfigured(ctx: Context, config: Config): Promise<Driver> {
+  const { openDatabase } = await import('../adapters/db/open.js');
+  return openDatabase(config.database.url, {
+    baseDir: config.root,
+    lockTimeoutMs: config.database.lockTimeoutMs,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    onProgress: (m) => ctx.report.progress(m),
+  });
+}
+
+/**
+ * The configured database is the embedded one and has not been created yet: read-only
+ * commands report an empty ledger instead of paying for creating it.
+ */
+export function embeddedAbsent(config: Config): boolean {
+  const m = /^pglite:\/\/(.+)$/.exec(config.database.url);
+  if (!m || m[1] === 'memory') return false;
+  const dir = isAbsolute(m[1]) ? m[1] : resolve(config.root, m[1]);
+  return !existsSync(dir);
+}
+
+export interface Opened {
+  db: Driver;
+  ledger: LedgerName;
+  rows: LedgerRow[];
+}
+
+/**
+ * Opens the database, and for writers takes the lock and creates the ledger; runs `fn`;
+ * always releases the lock and closes the connection.
+ */
+export async function withDatabase<T>(ctx: Context, config: Config, mode: 'read' | 'write', fn: (s: Opened) => Promise<T>): Promise<T> {
+  const db = await openConfigured(ctx, config);
+  let release: (() => Promise<void>) | undefined;
+  try {
+    const ledger = ledgerName(config);
+    if (mode === 'write') {
+      release = await db.lock({
+        ...ledger,
+        timeoutMs: config.database.lockTimeoutMs,
+        onWait: (holder) => ctx.report.warn(`waiting for the migration lock, held by ${holder}`),
+      });
+      await ensureLedger(db, ledger);
+    }
+    const rows = await readLedger(db, ledger);
+    return await fn({ db, ledger, rows });
+  } finally {
+    try {
+      await release?.();
+    } finally {
+      await db.close();
+    }
+  }
+}
+
+/** Who is writing: the database user and the OS user, the checked-out commit, fmig's version. */
+export async function writer(db: Driver, config: Config): Promise<Writer> {
+  const [[who], gitCommit] = await Promise.all([db.query<{ u: string }>('select current_user as u'), headCommit(config.root)]);
+  let os = '';
+  try {
+    os = userInfo().username;
+  } catch {
+    // no OS user known (e.g. a uid without a passwd entry)
+  }
+  return { appliedBy: os ? `${who.u} (os user ${os})` : who.u, gitCommit, version };
+}

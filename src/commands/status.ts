@@ -1,0 +1,58 @@
+/** `fmig status [--check]`: applied heads, pending revisions, drift. */
+import { maskUrl } from '../adapters/db/driver.js';
+import type { LedgerRow } from '../adapters/db/ledger.js';
+import { compare, type Drift } from '../core/drift.js';
+import type { Context } from './context.js';
+import { embeddedAbsent, loadFolder, withDatabase } from './project.js';
+
+export interface StatusResult {
+  database: string;
+  ledger: string;
+  applied: { revision: string; slug: string; finished_at: string }[];
+  appliedHeads: string[];
+  pending: { revision: string; slug: string }[];
+  drift: Drift[];
+  /** The folder's heads; more than one means divergent heads. */
+  heads: string[];
+  ok: boolean;
+}
+
+export async function status(ctx: Context, opts: { check?: boolean }): Promise<{ result: StatusResult; exitCode: number }> {
+  const config = await ctx.config();
+  const folder = await loadFolder(config);
+  const rows: LedgerRow[] = embeddedAbsent(config) ? [] : await withDatabase(ctx, config, 'read', async (s) => s.rows);
+  const cmp = compare(folder, rows);
+  const byId = new Map(rows.map((r) => [r.revision, r]));
+  const appliedSet = new Set(cmp.applied);
+  const parentsOfApplied = new Set(cmp.applied.flatMap((id) => byId.get(id)!.parents));
+  const heads = folder.graph.heads();
+  const result: StatusResult = {
+    database: maskUrl(config.database.url),
+    ledger: `${config.database.schema}.${config.database.table}`,
+    applied: cmp.applied.map((id) => ({ revision: id, slug: byId.get(id)!.slug, finished_at: new Date(byId.get(id)!.finished_at!).toISOString() })),
+    appliedHeads: cmp.applied.filter((id) => !parentsOfApplied.has(id) && appliedSet.has(id)),
+    pending: cmp.pending.map((id) => ({ revision: id, slug: folder.byId.get(id)!.slug })),
+    drift: cmp.drift,
+    heads,
+    ok: cmp.pending.length === 0 && cmp.drift.length === 0 && heads.length <= 1,
+  };
+
+  const r = ctx.report;
+  r.line(`database: ${result.database} (ledger ${result.ledger})`);
+  const name = (id: string) => `${id}_${byId.get(id)?.slug ?? folder.byId.get(id)?.slug ?? ''}`;
+  r.line(
+    result.applied.length
+      ? `applied:  ${result.applied.length} revision(s); head${result.appliedHeads.length > 1 ? 's' : ''} ${result.appliedHeads.map(name).join(', ')}`
+      : 'applied:  none',
+  );
+  if (result.pending.length) {
+    r.line(`pending:  ${result.pending.length} revision(s)`);
+    for (const p of result.pending) r.line(`  ${p.revision}_${p.slug}`);
+  } else r.line('pending:  none');
+  if (result.drift.length) {
+    r.line(`drift:    ${result.drift.length} problem(s)`);
+    for (const d of result.drift) r.line(`  ${d.kind}: ${d.message}`);
+  } else r.line('drift:    none');
+  if (heads.length > 1) r.line(`heads:    ${heads.length} divergent heads (${heads.join(', ')}); run \`fmig resolve\``);
+  return { result, exitCode: opts.check && !result.ok ? 1 : 0 };
+}

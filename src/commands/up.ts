@@ -1,0 +1,195 @@
+/** `fmig up [target]`: applies pending revisions up to head, a revision, or +N. */
+import { relative } from 'node:path';
+import type { Config } from '../adapters/config-types.js';
+import { recordApplied } from '../adapters/db/ledger.js';
+import { compare, type Comparison } from '../core/drift.js';
+import { DriftError, MigrationFailed, StateError, UsageError } from '../core/errors.js';
+import type { Folder, Revision } from '../core/folder.js';
+import { planUp, parseUpTarget } from '../core/plan.js';
+import { describeExecution, planExecution } from '../core/transactions.js';
+import { applyRevision, RevisionFailed, sessionReset, type RunEnv } from './apply.js';
+import type { Context } from './context.js';
+import { requireOneHead } from './heads.js';
+import { loadFolder, withDatabase, writer } from './project.js';
+
+export interface UpOptions {
+  target?: string;
+  dryRun?: boolean;
+  singleTransaction?: boolean;
+  resume?: boolean;
+}
+
+export interface UpResult {
+  applied: { revision: string; slug: string; ms: number; resumed?: boolean }[];
+  /** With --dry-run: what would run, and how. */
+  plan?: { revision: string; slug: string; file: string; execution: string; resume?: number }[];
+  pending: string[];
+  dryRun: boolean;
+}
+
+export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
+  const config = await ctx.config();
+  const target = parseUpTarget(opts.target);
+  const folder = await loadFolder(config);
+  await requireOneHead(ctx, config, folder, 'up');
+  const dirLabel = relative(config.root, config.dir) || '.';
+
+  return withDatabase(ctx, config, opts.dryRun ? 'read' : 'write', async ({ db, ledger, rows }) => {
+    const state = compare(folder, rows);
+    refuseOnDrift(state, opts);
+    const failed = state.drift.filter((d) => d.kind === 'failed').map((d) => rows.find((r) => r.revision === d.revision)!);
+    const todo = planUp(folder.graph, new Set(rows.map((r) => r.revision)), target).map((id) => folder.byId.get(id)!);
+    if (opts.singleTransaction) refuseStatementByStatement(todo, dirLabel);
+
+    if (opts.dryRun) {
+      const plan = [
+        ...failed.map((r) => ({ rev: folder.byId.get(r.revision)!, resume: r.statements_done ?? 0 })),
+        ...todo.map((rev) => ({ rev, resume: undefined as number | undefined })),
+      ].map(({ rev, resume }) => ({
+        revision: rev.id,
+        slug: rev.slug,
+        file: `${dirLabel}/${rev.up.name}`,
+        execution: describeExecution(planExecution(rev.up.text, rev.up.noTransaction)) + (opts.singleTransaction ? ', inside the single transaction' : ''),
+        resume,
+      }));
+      printDryRun(ctx, plan, folder, opts);
+      return { applied: [], plan, pending: todo.map((r) => r.id), dryRun: true };
+    }
+
+    const env: RunEnv = {
+      db,
+      ledger,
+      writer: await writer(db, config),
+      reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs),
+      dirLabel,
+    };
+    const done: UpResult['applied'] = [];
+    const total = failed.length + todo.length;
+    if (total === 0) ctx.report.line('nothing to apply: the database is up to date');
+
+    try {
+      for (const row of failed) {
+        const rev = folder.byId.get(row.revision)!;
+        ctx.report.progress(`resuming ${rev.id}_${rev.slug} at statement ${(row.statements_done ?? 0) + 1} (${done.length + 1}/${total})`);
+        const ms = await applyRevision(env, rev, row.statements_done ?? 0);
+        done.push({ revision: rev.id, slug: rev.slug, ms: Math.round(ms), resumed: true });
+        ctx.report.line(`resumed ${rev.id}_${rev.slug} (${fmtMs(ms)})`);
+      }
+      if (opts.singleTransaction && todo.length) {
+        await applyAllAtOnce(ctx, env, todo, done);
+      } else {
+        for (const rev of todo) {
+          ctx.report.progress(`applying ${rev.id}_${rev.slug} (${done.length + 1}/${total})`);
+          const ms = await applyRevision(env, rev);
+          done.push({ revision: rev.id, slug: rev.slug, ms: Math.round(ms) });
+          ctx.report.line(`applied ${rev.id}_${rev.slug} (${fmtMs(ms)})`);
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof RevisionFailed)) throw e;
+      throw new MigrationFailed(failureMessage(e, folder, opts, state, done), failureHint(e, opts));
+    }
+    return { applied: done, pending: [], dryRun: false };
+  });
+}
+
+function refuseOnDrift(state: Comparison, opts: UpOptions): void {
+  const edited = state.drift.filter((d) => d.kind === 'edited');
+  if (edited.length) {
+    throw new DriftError(
+      edited.map((d) => d.message),
+      'revert the edit (a new change belongs in a new revision: `fmig new`), or, after review, accept it with `fmig repair --yes`',
+    );
+  }
+  const failed = state.drift.filter((d) => d.kind === 'failed');
+  if (failed.length && !opts.resume) {
+    throw new StateError(
+      'failed-revision',
+      `refusing to run: ${failed.map((d) => d.message).join('; ')}`,
+      'run `fmig up --resume` to run the rest of it from the failed statement, or, once you have cleaned up by hand, `fmig repair --yes` to forget the attempt',
+    );
+  }
+  const missingFailed = failed.filter((d) => !d.file);
+  if (missingFailed.length) {
+    throw new StateError('failed-revision', `cannot resume ${missingFailed.map((d) => d.revision).join(', ')}: its files are not in the folder`);
+  }
+}
+
+function refuseStatementByStatement(todo: Revision[], dirLabel: string): void {
+  const bad = todo.filter((r) => planExecution(r.up.text, r.up.noTransaction).mode !== 'transaction');
+  if (bad.length) {
+    throw new UsageError(
+      `--single-transaction cannot include ${bad.map((r) => `${dirLabel}/${r.up.name}`).join(', ')}: it runs outside a transaction`,
+      'apply up to the revision before it with --single-transaction, then the rest without it',
+    );
+  }
+}
+
+async function applyAllAtOnce(ctx: Context, env: RunEnv, todo: Revision[], done: UpResult['applied']): Promise<void> {
+  const pending: UpResult['applied'] = [];
+  await env.db.transaction(async (tx) => {
+    for (const rev of todo) {
+      ctx.report.progress(`applying ${rev.id}_${rev.slug} (${pending.length + 1}/${todo.length}, one transaction)`);
+      const started = performance.now();
+      const script = planExecution(rev.up.text, false);
+      await tx.exec(env.reset);
+      if (script.mode === 'transaction' && script.script.trim()) {
+        try {
+          await tx.exec(script.script);
+        } catch (e) {
+          const { toDbError } = await import('../adapters/db/driver.js');
+          const { formatFailure } = await import('../core/failure.js');
+          const dbe = toDbError(e);
+          if (!dbe) throw e;
+          throw new RevisionFailed(rev.id, formatFailure({ file: `${env.dirLabel}/${rev.up.name}`, text: rev.up.text, offset: 0 }, dbe), false);
+        }
+      }
+      const ms = performance.now() - started;
+      await recordApplied(tx, env.ledger, { revision: rev.id, slug: rev.slug, parents: rev.parents, upChecksum: rev.up.checksum, downChecksum: rev.down?.checksum ?? null, downSql: rev.down?.text ?? null }, env.writer, ms);
+      pending.push({ revision: rev.id, slug: rev.slug, ms: Math.round(ms) });
+    }
+  });
+  for (const p of pending) {
+    done.push(p);
+    ctx.report.line(`applied ${p.revision}_${p.slug} (${fmtMs(p.ms)})`);
+  }
+}
+
+function failureMessage(e: RevisionFailed, folder: Folder, opts: UpOptions, state: Comparison, done: UpResult['applied']): string {
+  const rev = folder.byId.get(e.revision);
+  const name = rev ? `${rev.id}_${rev.slug}` : e.revision;
+  const appliedNow = opts.singleTransaction ? state.applied.length : state.applied.length + done.length;
+  let left: string;
+  if (opts.singleTransaction) left = `the whole run was rolled back: nothing from this run is applied`;
+  else if (e.partial) left = `${name} stopped part-way: its ledger row records how far it got`;
+  else left = `${name} was rolled back and left no trace`;
+  const before = opts.singleTransaction ? '' : done.length ? `; ${done.length} revision(s) applied by this run stay applied` : '';
+  return `${name} failed\n${e.report}\n\ndatabase state: ${left}${before}; ${appliedNow} revision(s) applied in all`;
+}
+
+function failureHint(e: RevisionFailed, opts: UpOptions): string {
+  if (e.partial && !opts.singleTransaction) {
+    return 'fix the cause, then `fmig up --resume` runs the rest from the failed statement; or clean up by hand and `fmig repair --yes`';
+  }
+  return 'fix the revision file and run `fmig up` again';
+}
+
+function printDryRun(ctx: Context, plan: NonNullable<UpResult['plan']>, folder: Folder, opts: UpOptions): void {
+  if (!plan.length) {
+    ctx.report.line('nothing to apply: the database is up to date');
+    return;
+  }
+  ctx.report.line(`-- dry run: ${plan.length} revision(s) would be applied${opts.singleTransaction ? ' in one transaction' : ''}; nothing is changed`);
+  for (const p of plan) {
+    const rev = folder.byId.get(p.revision)!;
+    ctx.report.line('');
+    ctx.report.line(`-- ${p.file}: ${p.resume !== undefined ? `resume at statement ${p.resume + 1}, ` : ''}${p.execution}`);
+    ctx.report.line(rev.up.text.replace(/\s+$/, ''));
+  }
+}
+
+export function fmtMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export type { Config };

@@ -1,0 +1,4 @@
+/** fmig's version, read from its package.json. */
+import { readFileSync } from 'node:fs';
+
+export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;

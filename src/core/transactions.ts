@@ -1,0 +1,169 @@
+/**
+ * How a revision file runs (SPEC section 2, "Transaction control written in a file"): as one
+ * script in fmig's transaction, or statement by statement, aware of the file's own
+ * transaction blocks so a failed block can be resumed from its start.
+ */
+import { isSpace, leadingTokens, splitStatements, type Statement } from './split.js';
+
+export type { Statement } from './split.js';
+
+/** A top-level transaction control statement. `commit` includes END, `rollback` includes ABORT. */
+export type TxControl =
+  | 'begin'
+  | 'commit'
+  | 'rollback'
+  | 'commit-chain'
+  | 'rollback-chain'
+  | 'savepoint'
+  | 'release'
+  | 'rollback-to'
+  | 'prepare-transaction'
+  | 'commit-prepared'
+  | 'rollback-prepared';
+
+/**
+ * One of the file's own transaction blocks, as indexes into the statements: `begin` opens it
+ * (a BEGIN, or a COMMIT/ROLLBACK AND CHAIN that also closes the block before), `end` closes it.
+ * `unterminated` marks a block the file never closes; its `end` is then the last statement.
+ */
+export interface Block {
+  begin: number;
+  end: number;
+  unterminated?: true;
+}
+
+export type ExecutionPlan =
+  | {
+      mode: 'transaction';
+      /** Sent as one simple-protocol script; same lines and columns as the file. */
+      script: string;
+      /**
+       * Present when the file's own BEGIN … COMMIT pair was blanked out of `script`. `modes` is
+       * what followed the BEGIN (e.g. `ISOLATION LEVEL SERIALIZABLE`), '' when nothing did: the
+       * runner issues `SET TRANSACTION <modes>` first in its transaction to honour it.
+       */
+      ownTransaction?: { modes: string };
+    }
+  | { mode: 'statements'; statements: Statement[]; blocks: Block[]; reason: 'no-transaction' | 'own-transactions' };
+
+const OPT_TRANSACTION = new Set(['work', 'transaction']);
+
+/** The kind of transaction control `stmt` is, or null for any other statement (BEGIN ATOMIC included). */
+export function isTransactionControl(stmt: string): TxControl | null {
+  const t = leadingTokens(stmt, 6).map((tok) => tok.value);
+  const afterOpt = OPT_TRANSACTION.has(t[1]) ? 2 : 1;
+  const chained = t[afterOpt] === 'and' && t[afterOpt + 1] === 'chain';
+  switch (t[0]) {
+    case 'begin':
+      return t[1] === 'atomic' ? null : 'begin';
+    case 'start':
+      return t[1] === 'transaction' ? 'begin' : null;
+    case 'commit':
+      if (t[1] === 'prepared') return 'commit-prepared';
+      return chained ? 'commit-chain' : 'commit';
+    case 'end':
+      return chained ? 'commit-chain' : 'commit';
+    case 'abort':
+      return chained ? 'rollback-chain' : 'rollback';
+    case 'rollback':
+      if (t[1] === 'prepared') return 'rollback-prepared';
+      if (t[afterOpt] === 'to') return 'rollback-to';
+      return chained ? 'rollback-chain' : 'rollback';
+    case 'savepoint':
+      return 'savepoint';
+    case 'release':
+      return 'release';
+    case 'prepare':
+      // PREPARE TRANSACTION 'gid' ends the transaction; PREPARE name AS … is a prepared statement.
+      return t[1] === 'transaction' && t[2] !== undefined && /^[eE]?'/.test(t[2]) ? 'prepare-transaction' : null;
+    default:
+      return null;
+  }
+}
+
+/** The file's own transaction blocks, given each statement's transaction control. */
+export function findBlocks(controls: (TxControl | null)[]): Block[] {
+  const blocks: Block[] = [];
+  let open = -1;
+  controls.forEach((control, i) => {
+    // Outside a block PostgreSQL only warns about a stray COMMIT and errors on SAVEPOINT and
+    // the AND CHAIN forms; neither opens a block, so neither changes where a resume starts.
+    if (control === 'begin') {
+      if (open < 0) open = i;
+    } else if (control === 'commit' || control === 'rollback' || control === 'prepare-transaction') {
+      if (open >= 0) blocks.push({ begin: open, end: i });
+      open = -1;
+    } else if (control === 'commit-chain' || control === 'rollback-chain') {
+      if (open >= 0) {
+        blocks.push({ begin: open, end: i });
+        open = i;
+      }
+    }
+  });
+  if (open >= 0) blocks.push({ begin: open, end: controls.length - 1, unterminated: true });
+  return blocks;
+}
+
+/** Decides how a file runs; `noTransaction` is its `-- fmig:no-transaction` directive. */
+export function planExecution(sql: string, noTransaction: boolean): ExecutionPlan {
+  const statements = splitStatements(sql);
+  if (statements.length === 0) return { mode: 'transaction', script: '' };
+  const controls = statements.map((s) => isTransactionControl(s.text));
+  const blocks = findBlocks(controls);
+  if (noTransaction) return { mode: 'statements', statements, blocks, reason: 'no-transaction' };
+  const controlCount = controls.filter((c) => c !== null).length;
+  if (controlCount === 0) return { mode: 'transaction', script: sql };
+  const last = statements.length - 1;
+  if (controlCount === 2 && last > 0 && controls[0] === 'begin' && controls[last] === 'commit') {
+    const script = blank(sql, [statements[0], statements[last]]);
+    return { mode: 'transaction', script, ownTransaction: { modes: transactionModes(statements[0].text) } };
+  }
+  return { mode: 'statements', statements, blocks, reason: 'own-transactions' };
+}
+
+/** The block a failure at statement `index` rolls back: `statements_done` goes back to its `begin`. */
+export function blockAt(blocks: Block[], index: number): Block | undefined {
+  return blocks.find((b) => b.begin <= index && index <= b.end);
+}
+
+/** One line for `--dry-run`: how the file will run. */
+export function describeExecution(plan: ExecutionPlan): string {
+  if (plan.mode === 'transaction') {
+    return plan.ownTransaction ? "one transaction (the file's own BEGIN/COMMIT replaced by fmig's)" : 'one transaction';
+  }
+  const n = plan.blocks.length;
+  const blocks = `the file's own ${n} transaction block${n === 1 ? '' : 's'}`;
+  if (plan.reason === 'no-transaction') {
+    return `statement by statement, no transaction (-- fmig:no-transaction)${n ? `, ${blocks}` : ''}`;
+  }
+  return n ? `statement by statement, ${blocks}` : 'statement by statement, no transaction (the file has its own transaction control)';
+}
+
+/** What follows `BEGIN [WORK|TRANSACTION]` or `START TRANSACTION`, comments dropped, e.g. `ISOLATION LEVEL SERIALIZABLE, READ ONLY`. */
+function transactionModes(begin: string): string {
+  const tokens = leadingTokens(begin, Infinity);
+  const skip = tokens[0].value === 'start' || OPT_TRANSACTION.has(tokens[1]?.value) ? 2 : 1;
+  return tokens
+    .slice(skip)
+    .map((t) => begin.slice(t.start, t.end))
+    .join(' ')
+    .replace(/ ,/g, ',');
+}
+
+/**
+ * `sql` with the statements and their semicolons turned into spaces, one per code point and line
+ * breaks kept, so PostgreSQL's character positions still land on the same line and column.
+ */
+function blank(sql: string, statements: Statement[]): string {
+  let out = '';
+  let from = 0;
+  for (const s of statements) {
+    let to = s.end;
+    while (to < sql.length && isSpace(sql.charCodeAt(to))) to++;
+    to = sql.charCodeAt(to) === 0x3b ? to + 1 : s.end;
+    out += sql.slice(from, s.start);
+    for (const ch of sql.slice(s.start, to)) out += ch === '\n' || ch === '\r' ? ch : ' ';
+    from = to;
+  }
+  return out + sql.slice(from);
+}

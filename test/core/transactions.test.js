@@ -1,0 +1,217 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, readdirSync } from 'node:fs';
+import { loadModule, parseSync } from 'libpg-query';
+import { PGlite } from '@electric-sql/pglite';
+import { isTransactionControl, planExecution, describeExecution, blockAt, findBlocks } from '../../dist/core/transactions.js';
+import { splitStatements } from '../../dist/core/split.js';
+
+await loadModule();
+
+const corpusDir = new URL('../fixtures/sql/', import.meta.url);
+
+/** What PostgreSQL's parser says a statement is, in isTransactionControl's terms. */
+function pgControl(stmt) {
+  const node = parseSync(stmt).stmts[0].stmt.TransactionStmt;
+  if (!node) return null;
+  const kinds = {
+    TRANS_STMT_BEGIN: 'begin',
+    TRANS_STMT_START: 'begin',
+    TRANS_STMT_COMMIT: node.chain ? 'commit-chain' : 'commit',
+    TRANS_STMT_ROLLBACK: node.chain ? 'rollback-chain' : 'rollback',
+    TRANS_STMT_SAVEPOINT: 'savepoint',
+    TRANS_STMT_RELEASE: 'release',
+    TRANS_STMT_ROLLBACK_TO: 'rollback-to',
+    TRANS_STMT_PREPARE: 'prepare-transaction',
+    TRANS_STMT_COMMIT_PREPARED: 'commit-prepared',
+    TRANS_STMT_ROLLBACK_PREPARED: 'rollback-prepared',
+  };
+  return kinds[node.kind];
+}
+
+const cases = [
+  ['BEGIN', 'begin'],
+  ['begin work', 'begin'],
+  ['Begin Transaction Isolation Level Serializable, Read Only', 'begin'],
+  ['BEGIN /* why */ ISOLATION LEVEL REPEATABLE READ', 'begin'],
+  ['START TRANSACTION', 'begin'],
+  ['start transaction read write', 'begin'],
+  ['COMMIT', 'commit'],
+  ['commit work', 'commit'],
+  ['COMMIT AND NO CHAIN', 'commit'],
+  ['COMMIT AND CHAIN', 'commit-chain'],
+  ['commit transaction -- done\n and chain', 'commit-chain'],
+  ['END', 'commit'],
+  ['end transaction', 'commit'],
+  ['END AND CHAIN', 'commit-chain'],
+  ['ROLLBACK', 'rollback'],
+  ['ROLLBACK WORK AND NO CHAIN', 'rollback'],
+  ['ROLLBACK AND CHAIN', 'rollback-chain'],
+  ['ABORT', 'rollback'],
+  ['abort transaction and chain', 'rollback-chain'],
+  ['SAVEPOINT sp1', 'savepoint'],
+  ['RELEASE SAVEPOINT sp1', 'release'],
+  ['release sp1', 'release'],
+  ['ROLLBACK TO SAVEPOINT sp1', 'rollback-to'],
+  ['rollback work to sp1', 'rollback-to'],
+  ["PREPARE TRANSACTION 'gid-1'", 'prepare-transaction'],
+  ["COMMIT PREPARED 'gid-1'", 'commit-prepared'],
+  ["ROLLBACK PREPARED 'gid-1'", 'rollback-prepared'],
+  ['PREPARE transaction AS SELECT 1', null],
+  ['PREPARE q(int) AS SELECT $1', null],
+  ['SET TRANSACTION ISOLATION LEVEL SERIALIZABLE', null],
+  ["DO $$ BEGIN COMMIT; END $$", null],
+  ['CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END', null],
+  ["SELECT 'begin'", null],
+  ['SELECT 1 AS "commit"', null],
+  ['CREATE TABLE "begin" (endx int)', null],
+];
+
+test('isTransactionControl classifies statements as PostgreSQL does', () => {
+  for (const [stmt, expected] of cases) {
+    assert.is(isTransactionControl(stmt), expected, stmt);
+    assert.is(pgControl(stmt), expected, `libpg-query on ${stmt}`);
+  }
+  assert.is(isTransactionControl('BEGIN ATOMIC'), null);
+});
+
+test('isTransactionControl agrees with PostgreSQL on every corpus statement', () => {
+  let controls = 0;
+  for (const file of readdirSync(corpusDir).filter((f) => f.endsWith('.sql'))) {
+    for (const s of splitStatements(readFileSync(new URL(file, corpusDir), 'utf8'))) {
+      const mine = isTransactionControl(s.text);
+      assert.is(mine, pgControl(s.text), `${file}: ${s.text}`);
+      if (mine) controls++;
+    }
+  }
+  assert.ok(controls >= 10, 'the corpus exercises transaction control');
+});
+
+test('a file without transaction control runs as one transaction, as written', () => {
+  const sql = '-- fmig:parent 1\nCREATE TABLE a (id int);\nDO $$ BEGIN COMMIT; END $$;\n';
+  const plan = planExecution(sql, false);
+  assert.equal(plan, { mode: 'transaction', script: sql });
+  assert.is(describeExecution(plan), 'one transaction');
+});
+
+test('an empty or comment-only file is an empty transaction', () => {
+  assert.equal(planExecution('', false), { mode: 'transaction', script: '' });
+  assert.equal(planExecution('-- fmig:parent 2\n/* nothing yet */\n', false), { mode: 'transaction', script: '' });
+});
+
+test("a file wrapped in BEGIN … COMMIT runs in fmig's transaction, the pair blanked, lines kept", () => {
+  const sql = '-- fmig:parent 1\nBEGIN;\nCREATE TABLE a (id int);\r\nINSERT INTO a VALUES (1);\nCOMMIT;\n';
+  const plan = planExecution(sql, false);
+  assert.is(plan.mode, 'transaction');
+  assert.is(plan.script, '-- fmig:parent 1\n      \nCREATE TABLE a (id int);\r\nINSERT INTO a VALUES (1);\n       \n');
+  assert.is(plan.script.length, sql.length);
+  assert.equal(plan.ownTransaction, { modes: '' });
+  assert.is(describeExecution(plan), "one transaction (the file's own BEGIN/COMMIT replaced by fmig's)");
+});
+
+test('the wrapping pair may be START TRANSACTION … END, with modes, comments and line breaks', () => {
+  const sql = 'START TRANSACTION -- go\n  ISOLATION LEVEL SERIALIZABLE ;\nSELECT 1;\nEND AND NO CHAIN';
+  const plan = planExecution(sql, false);
+  assert.is(plan.mode, 'transaction');
+  assert.is(plan.script, '                       \n                                \nSELECT 1;\n                ');
+  assert.equal(plan.ownTransaction, { modes: 'ISOLATION LEVEL SERIALIZABLE' });
+  // An astral character blanks to one space: PostgreSQL counts it as one character.
+  const emoji = planExecution("BEGIN /* 😀 */;\nSELECT '😀';\nCOMMIT;", false);
+  assert.is(emoji.script, "              \nSELECT '😀';\n       ");
+  assert.equal(planExecution('begin work; select 1; commit work;', false).ownTransaction, { modes: '' });
+  const modes = planExecution('BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED /* c */ , READ ONLY -- ro\n; SELECT 1; COMMIT', false);
+  assert.equal(modes.ownTransaction, { modes: 'ISOLATION LEVEL READ COMMITTED, READ ONLY' });
+});
+
+test('any other transaction control runs the file statement by statement, block-aware', () => {
+  const sql = readFileSync(new URL('transactions.sql', corpusDir), 'utf8');
+  const plan = planExecution(sql, false);
+  assert.is(plan.mode, 'statements');
+  assert.is(plan.reason, 'own-transactions');
+  assert.is(plan.statements.length, 16);
+  assert.equal(plan.blocks, [
+    { begin: 0, end: 6 },
+    { begin: 8, end: 10 },
+    { begin: 10, end: 12 },
+    { begin: 13, end: 15 },
+  ]);
+  assert.is(plan.statements[7].text, 'CREATE INDEX CONCURRENTLY t1_id ON t1 (id)');
+  assert.is(describeExecution(plan), "statement by statement, the file's own 4 transaction blocks");
+});
+
+test('BEGIN … COMMIT with anything else as control, or not at the edges, is not a simple wrapper', () => {
+  const shapes = [
+    ['BEGIN; SELECT 1; SAVEPOINT s; SELECT 2; COMMIT;', [{ begin: 0, end: 4 }]],
+    ['SELECT 0; BEGIN; SELECT 1; COMMIT;', [{ begin: 1, end: 3 }]],
+    ['BEGIN; SELECT 1; COMMIT; SELECT 2;', [{ begin: 0, end: 2 }]],
+    ['BEGIN; SELECT 1; ROLLBACK;', [{ begin: 0, end: 2 }]],
+    ['BEGIN; SELECT 1; COMMIT AND CHAIN;', [{ begin: 0, end: 2 }, { begin: 2, end: 2, unterminated: true }]],
+    ['BEGIN; SELECT 1; COMMIT; BEGIN; SELECT 2; COMMIT;', [{ begin: 0, end: 2 }, { begin: 3, end: 5 }]],
+  ];
+  for (const [sql, blocks] of shapes) {
+    const plan = planExecution(sql, false);
+    assert.is(plan.mode, 'statements', sql);
+    assert.equal(plan.blocks, blocks, sql);
+  }
+  assert.is(describeExecution(planExecution(shapes[0][0], false)), "statement by statement, the file's own 1 transaction block");
+});
+
+test('COMMIT AND CHAIN closes a block and opens the next at the same statement', () => {
+  const plan = planExecution('BEGIN; A; COMMIT AND CHAIN; B; ROLLBACK AND CHAIN; C; COMMIT; D;', false);
+  assert.equal(plan.blocks, [{ begin: 0, end: 2 }, { begin: 2, end: 4 }, { begin: 4, end: 6 }]);
+  // A failure in the chaining COMMIT loses the block it closes.
+  assert.equal(blockAt(plan.blocks, 2), { begin: 0, end: 2 });
+  assert.equal(blockAt(plan.blocks, 3), { begin: 2, end: 4 });
+  assert.is(blockAt(plan.blocks, 7), undefined);
+});
+
+test('a block the file never closes is marked unterminated; stray COMMITs open nothing', () => {
+  assert.equal(findBlocks([null, 'begin', null, 'begin', null]), [{ begin: 1, end: 4, unterminated: true }]);
+  assert.equal(findBlocks(['commit', 'savepoint', 'commit-chain', null]), []);
+  assert.equal(findBlocks(['begin', null, 'prepare-transaction', 'commit-prepared']), [{ begin: 0, end: 2 }]);
+  const stray = planExecution("SELECT 1; COMMIT PREPARED 'x';", false);
+  assert.is(stray.mode, 'statements');
+  assert.equal(stray.blocks, []);
+  assert.is(describeExecution(stray), 'statement by statement, no transaction (the file has its own transaction control)');
+});
+
+test('-- fmig:no-transaction runs statement by statement, with any blocks still found', () => {
+  const plain = planExecution('-- fmig:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);\nDROP INDEX CONCURRENTLY j;', true);
+  assert.is(plain.mode, 'statements');
+  assert.is(plain.reason, 'no-transaction');
+  assert.equal(plain.statements.map((s) => s.text), ['CREATE INDEX CONCURRENTLY i ON t (a)', 'DROP INDEX CONCURRENTLY j']);
+  assert.equal(plain.blocks, []);
+  assert.is(describeExecution(plain), 'statement by statement, no transaction (-- fmig:no-transaction)');
+  const wrapped = planExecution('BEGIN; SELECT 1; COMMIT;', true);
+  assert.is(wrapped.mode, 'statements');
+  assert.equal(wrapped.blocks, [{ begin: 0, end: 2 }]);
+  assert.is(describeExecution(wrapped), "statement by statement, no transaction (-- fmig:no-transaction), the file's own 1 transaction block");
+});
+
+test('BEGIN inside DO blocks, functions and BEGIN ATOMIC bodies is not transaction control', () => {
+  const sql = readFileSync(new URL('plpgsql.sql', corpusDir), 'utf8') + ';\n' + readFileSync(new URL('atomic.sql', corpusDir), 'utf8');
+  assert.equal(planExecution(sql, false), { mode: 'transaction', script: sql });
+});
+
+test("the blanked script runs inside a transaction, and the file's COMMIT no longer commits it", async () => {
+  const db = new PGlite();
+  try {
+    const sql = "BEGIN;\nCREATE TABLE kept_out (id int);\nINSERT INTO kept_out VALUES (1);\nCOMMIT;\n";
+    const plan = planExecution(sql, false);
+    await db.exec('BEGIN');
+    await db.exec(plan.script);
+    assert.is((await db.query('SELECT count(*)::int AS n FROM kept_out')).rows[0].n, 1);
+    await db.exec('ROLLBACK');
+    const { rows } = await db.query("SELECT to_regclass('kept_out') AS t");
+    assert.is(rows[0].t, null, 'rolling back fmig transaction undid the whole file');
+    // Run as written, the file's own COMMIT would have ended the transaction early.
+    await db.exec('BEGIN');
+    await db.exec(sql);
+    await db.exec('ROLLBACK');
+    assert.is((await db.query("SELECT to_regclass('kept_out') AS t")).rows[0].t, 'kept_out');
+  } finally {
+    await db.close();
+  }
+});
+
+test.run();

@@ -1,0 +1,201 @@
+/**
+ * Reads the revision folder as git sees it: on a ref, in the index, in a predicted merge. Each
+ * reader is one git process whatever the number of files, so verify costs a constant number.
+ */
+import { spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
+
+export interface GitResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/**
+ * Runs `git <args>` in `cwd` and resolves with its exit code and raw stdout, whatever the code:
+ * verify needs bytes (blobs) and the output of commands that exit 1 on purpose (merge-tree).
+ * Rejects only when git cannot be started (ENOENT: git is not installed).
+ */
+export function gitRaw(cwd: string, args: string[], input?: string): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['-c', 'core.quotePath=false', ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 128, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
+    child.stdin.on('error', () => {}); // git may exit before reading its input
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** The first line of git's complaint, for a skipped check's reason. */
+export function firstLine(stderr: string): string {
+  return (stderr.trim().split('\n')[0] ?? '').replace(/^(fatal|error): /, '');
+}
+
+export type Probe = { repo: true; oids: Map<string, string | null> } | { repo: false; reason: string };
+
+/** Resolves each name to a commit id (null when missing), or says why this is not a usable repository. One call. */
+export async function probe(cwd: string, names: string[]): Promise<Probe> {
+  let r: GitResult;
+  try {
+    r = await gitRaw(cwd, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], names.map((n) => `${n}^{commit}\n`).join(''));
+  } catch {
+    return { repo: false, reason: 'git is not installed' };
+  }
+  if (r.code !== 0) return { repo: false, reason: /not a git repository/i.test(r.stderr) ? 'not a git repository' : firstLine(r.stderr) };
+  const lines = r.stdout.toString('utf8').split('\n');
+  const oids = new Map<string, string | null>();
+  names.forEach((n, i) => {
+    const m = /^([0-9a-f]{40,64}) commit$/.exec(lines[i] ?? '');
+    oids.set(n, m ? m[1] : null);
+  });
+  return { repo: true, oids };
+}
+
+/** The `*.sql` files directly in `dirRel` (relative to cwd) on a tree-ish: name → blob id. One call. */
+export async function lsTree(cwd: string, treeish: string, dirRel: string): Promise<Map<string, string>> {
+  const r = await gitRaw(cwd, ['ls-tree', '-r', '-z', treeish, '--', pathspec(dirRel)]);
+  if (r.code !== 0) throw new Error(`git ls-tree ${treeish}: ${firstLine(r.stderr)}`);
+  const files = new Map<string, string>();
+  for (const rec of r.stdout.toString('utf8').split('\0')) {
+    // <mode> SP <type> SP <object> TAB <path>
+    const tab = rec.indexOf('\t');
+    if (tab === -1) continue;
+    const [mode, type, oid] = rec.slice(0, tab).split(' ');
+    const name = inFolder(rec.slice(tab + 1), dirRel);
+    if (name && type === 'blob' && mode !== '120000') files.set(name, oid);
+  }
+  return files;
+}
+
+/** The index's `*.sql` files directly in `dirRel`: merged entries by name, and the names with unresolved conflicts. One call. */
+export async function lsFiles(cwd: string, dirRel: string): Promise<{ files: Map<string, string>; unmerged: string[] }> {
+  const r = await gitRaw(cwd, ['ls-files', '-s', '-z', '--', pathspec(dirRel)]);
+  if (r.code !== 0) throw new Error(`git ls-files: ${firstLine(r.stderr)}`);
+  const files = new Map<string, string>();
+  const unmerged = new Set<string>();
+  for (const rec of r.stdout.toString('utf8').split('\0')) {
+    // <mode> SP <object> SP <stage> TAB <path>
+    const tab = rec.indexOf('\t');
+    if (tab === -1) continue;
+    const [mode, oid, stage] = rec.slice(0, tab).split(' ');
+    const name = inFolder(rec.slice(tab + 1), dirRel);
+    if (!name || mode === '120000') continue;
+    if (stage === '0') files.set(name, oid);
+    else unmerged.add(name);
+  }
+  return { files, unmerged: [...unmerged].sort() };
+}
+
+/** The merge-base of two commits; null with git's reason when there is none (unrelated or cut-off history). */
+export async function mergeBase(cwd: string, a: string, b: string): Promise<{ oid: string | null; reason: string }> {
+  const r = await gitRaw(cwd, ['merge-base', a, b]);
+  const oid = r.stdout.toString('utf8').trim();
+  return r.code === 0 && oid ? { oid, reason: '' } : { oid: null, reason: firstLine(r.stderr) || 'no common ancestor' };
+}
+
+/** Whether the repository is a shallow clone. */
+export async function isShallow(cwd: string): Promise<boolean> {
+  const r = await gitRaw(cwd, ['rev-parse', '--is-shallow-repository']);
+  return r.stdout.toString('utf8').trim() === 'true';
+}
+
+/** The folder at `from` given the one at `to` and the tree difference between them: one call instead of a second listing. */
+export async function folderBefore(cwd: string, from: string, to: string, dirRel: string, atTo: ReadonlyMap<string, string>): Promise<Map<string, string>> {
+  const r = await gitRaw(cwd, ['diff', '--raw', '-z', '--no-abbrev', '--no-renames', '--relative', from, to, '--', pathspec(dirRel)]);
+  if (r.code !== 0) throw new Error(`git diff ${from} ${to}: ${firstLine(r.stderr)}`);
+  const before = new Map(atTo);
+  const recs = r.stdout.toString('utf8').split('\0');
+  for (let i = 0; i + 1 < recs.length; i += 2) {
+    // :<old mode> <new mode> <old oid> <new oid> <status> NUL <path> NUL
+    const [, , oldOid, , status] = recs[i].split(' ');
+    const name = inFolder(recs[i + 1], dirRel);
+    if (!name) continue;
+    if (status === 'A') before.delete(name);
+    else before.set(name, oldOid);
+  }
+  return before;
+}
+
+/** The contents of the given blobs, by id. One call. */
+export async function catBlobs(cwd: string, oids: readonly string[]): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  if (!oids.length) return out;
+  const r = await gitRaw(cwd, ['cat-file', '--batch', '--buffer'], [...new Set(oids)].join('\n') + '\n');
+  if (r.code !== 0) throw new Error(`git cat-file: ${firstLine(r.stderr)}`);
+  const buf = r.stdout;
+  let pos = 0;
+  while (pos < buf.length) {
+    const nl = buf.indexOf(10, pos);
+    const [oid, type, size] = buf.subarray(pos, nl).toString('utf8').split(' ');
+    pos = nl + 1;
+    if (type === 'missing' || size === undefined) continue;
+    const n = Number(size);
+    out.set(oid, buf.subarray(pos, pos + n));
+    pos += n + 1;
+  }
+  return out;
+}
+
+export type MergePrediction = { tree: string; conflicts: string[] } | { tree: null; reason: string };
+
+/**
+ * Predicts the merge of `theirs` into `ours` without touching the work tree (git 2.38+): the
+ * merged tree and the folder's conflicted files. merge-tree names paths from the top of the
+ * repository, hence `dirFromTop`.
+ */
+export async function mergeTree(cwd: string, ours: string, theirs: string, dirFromTop: string): Promise<MergePrediction> {
+  const r = await gitRaw(cwd, ['merge-tree', '--write-tree', '--name-only', '-z', ours, theirs]);
+  if (r.code !== 0 && r.code !== 1) return { tree: null, reason: firstLine(r.stderr) || `git merge-tree exited ${r.code}` };
+  // <tree> NUL <conflicted path> NUL ... NUL NUL <messages>
+  const text = r.stdout.toString('utf8');
+  const end = text.indexOf('\0\0');
+  const [tree, ...paths] = (end === -1 ? text : text.slice(0, end)).split('\0').filter(Boolean);
+  const conflicts = [...new Set(paths.map((p) => inFolder(p, dirFromTop)).filter((n): n is string => !!n))].sort();
+  return { tree, conflicts };
+}
+
+/** The blob id git gives these bytes (sha1, or sha256 when `oidLength` is 64). */
+export function blobId(bytes: Uint8Array, oidLength = 40): string {
+  const alg = oidLength === 64 ? 'sha256' : 'sha1';
+  const header = Buffer.from(`blob ${bytes.length}\0`);
+  // crypto.hash (Node 20.12+) is several times faster than createHash for thousands of small files.
+  if (oneShot) return oneShot(alg, Buffer.concat([header, bytes]), 'hex');
+  return crypto.createHash(alg).update(header).update(bytes).digest('hex');
+}
+
+const oneShot = (crypto as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'hex') => string }).hash;
+
+/** The folder's path from the top of the repository: `--show-prefix` of the project root joined with the folder. */
+export async function topPrefix(cwd: string): Promise<string> {
+  const r = await gitRaw(cwd, ['rev-parse', '--show-prefix']);
+  return r.stdout.toString('utf8').trim();
+}
+
+function pathspec(dirRel: string): string {
+  return dirRel === '' || dirRel === '.' ? '.' : dirRel;
+}
+
+/** The name of a file directly in the folder, or null for anything else. */
+function inFolder(path: string, dirRel: string): string | null {
+  const prefix = dirRel === '' || dirRel === '.' ? '' : `${dirRel.replace(/\/$/, '')}/`;
+  if (!path.startsWith(prefix)) return null;
+  const name = path.slice(prefix.length);
+  return name.endsWith('.sql') && !name.includes('/') ? name : null;
+}
+
+/** Files of the folder whose working-tree content differs from `commit` (after git's filters): name → status letter. One call. */
+export async function diffWorking(cwd: string, commit: string, dirRel: string): Promise<Map<string, string>> {
+  const r = await gitRaw(cwd, ['diff', '--name-status', '-z', '--no-renames', '--relative', commit, '--', pathspec(dirRel)]);
+  if (r.code !== 0) throw new Error(`git diff ${commit}: ${firstLine(r.stderr)}`);
+  const out = new Map<string, string>();
+  const recs = r.stdout.toString('utf8').split('\0');
+  for (let i = 0; i + 1 < recs.length; i += 2) {
+    const name = inFolder(recs[i + 1], dirRel);
+    if (name) out.set(name, recs[i]);
+  }
+  return out;
+}

@@ -1,11 +1,12 @@
 /** The commit checked out in the project's repository, recorded in the ledger with each change. */
-import { execFile } from 'node:child_process';
+import { gitRaw } from './git-run.js';
 
 /** HEAD's commit id, or null outside a git repository (or without git). */
-export function headCommit(cwd: string): Promise<string | null> {
-  return new Promise((resolve) => {
-    execFile('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd, timeout: 10_000 }, (err, stdout) => {
-      resolve(err ? null : stdout.trim() || null);
-    });
-  });
+export async function headCommit(cwd: string): Promise<string | null> {
+  try {
+    const r = await gitRaw(cwd, ['rev-parse', '--verify', '-q', 'HEAD']);
+    return r.code === 0 ? r.stdout.toString('utf8').trim() || null : null;
+  } catch {
+    return null;
+  }
 }

@@ -2,33 +2,8 @@
  * Reads the revision folder as git sees it: on a ref, in the index, in a predicted merge. Each
  * reader is one git process whatever the number of files, so verify costs a constant number.
  */
-import { spawn } from 'node:child_process';
+import { gitRaw, type GitResult } from './git-run.js';
 import * as crypto from 'node:crypto';
-
-export interface GitResult {
-  code: number;
-  stdout: Buffer;
-  stderr: string;
-}
-
-/**
- * Runs `git <args>` in `cwd` and resolves with its exit code and raw stdout, whatever the code:
- * verify needs bytes (blobs) and the output of commands that exit 1 on purpose (merge-tree).
- * Rejects only when git cannot be started (ENOENT: git is not installed).
- */
-export function gitRaw(cwd: string, args: string[], input?: string): Promise<GitResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-c', 'core.quotePath=false', ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 128, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-    child.stdin.on('error', () => {}); // git may exit before reading its input
-    child.stdin.end(input ?? '');
-  });
-}
 
 /** The first line of git's complaint, for a skipped check's reason. */
 export function firstLine(stderr: string): string {

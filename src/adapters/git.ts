@@ -2,7 +2,7 @@
  * Reads git: where revision files came from. Three git calls whatever the number of files: the
  * commits that added them, how each commit reached the ref (name-rev), and the merges' subjects.
  */
-import { gitRaw } from './git-tree.js';
+import { gitRaw } from './git-run.js';
 
 export interface Origin {
   commit: string;

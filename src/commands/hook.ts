@@ -1,7 +1,8 @@
 /** `fmig hook install|uninstall`: a git pre-commit hook running `fmig verify --staged`, chaining any hook already there. */
 import { chmod, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { gitRaw, firstLine } from '../adapters/git-tree.js';
+import { gitRaw } from '../adapters/git-run.js';
+import { firstLine } from '../adapters/git-tree.js';
 import { FmigError, UsageError } from '../core/errors.js';
 import type { Context } from './context.js';
 

@@ -58,8 +58,9 @@ export interface OpenOptions {
 export function toDbError(e: unknown): DbError | null {
   if (!e || typeof e !== 'object') return null;
   const x = e as Record<string, unknown>;
+  // Both drivers' database errors carry a severity; Node's own (EPIPE, EBUSY ...) do not.
+  if (x.severity === undefined) return null;
   const code = typeof x.code === 'string' && /^[0-9A-Z]{5}$/.test(x.code) ? x.code : undefined;
-  if (!code && x.severity === undefined) return null;
   const pos = x.position === undefined || x.position === null || x.position === '' ? undefined : Number(x.position);
   return {
     sqlstate: code,

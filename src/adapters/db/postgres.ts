@@ -1,0 +1,201 @@
+/**
+ * A PostgreSQL server (`postgres://`) through postgres.js.
+ *
+ * All work runs on ONE connection (`max: 1`), so a `SET` stays for the next statement and
+ * nothing a revision does leaks to a different backend. If that connection drops, postgres.js
+ * would quietly open a new one without the session's settings; instead every later statement
+ * fails with UnreachableError. The writers' lock lives on a connection of its own (SPEC
+ * section 4): a session-level advisory lock polled with pg_try_advisory_lock, which neither
+ * blocks a backend nor holds a transaction open that `CREATE INDEX CONCURRENTLY` would wait for.
+ */
+import postgres from 'postgres';
+import type { Driver, LockOptions, Session } from './driver.js';
+import { maskUrl } from './driver.js';
+import { formatMs, formatSince } from './lockfile.js';
+import { UnreachableError } from '../../core/errors.js';
+
+type Sql = postgres.Sql | postgres.TransactionSql;
+
+const POLL_MS = 200;
+const WAIT_REPORT_MS = 5000;
+
+/** The lock's two int4 keys: fmig's, and the ledger's quoted `schema.table` (quoted so "a.b"."c" and "a"."b.c" differ). */
+const KEYS = `hashtext('fmig'), hashtext(format('%I.%I', $1::text, $2::text))`;
+
+/** Creates the driver without connecting (postgres.js connects on the first statement); `connectTimeoutS` bounds each connect. */
+export function openPostgres(url: string, connectTimeoutS: number): Driver {
+  const display = maskUrl(url);
+  const password = passwordOf(url);
+  let closing = false;
+  let lost = false;
+  let inTransaction = false;
+  const client = (onLost?: () => void) =>
+    postgres(url, {
+      max: 1,
+      // fmig sends few statements, most of them once: named prepared statements would only
+      // add round trips, and break behind a transaction-pooling PgBouncer.
+      prepare: false,
+      onnotice: () => {},
+      connect_timeout: connectTimeoutS,
+      idle_timeout: 0,
+      max_lifetime: 0, // postgres.js would otherwise recycle the connection after 30-60 min, losing its session
+      connection: { application_name: 'fmig' },
+      onclose: () => {
+        if (!closing) onLost?.();
+      },
+    });
+  const sql = client(() => {
+    lost = true;
+  });
+  const lockClients = new Set<postgres.Sql>();
+
+  const session = (s: Sql): Session => ({
+    async query<T>(text: string, params?: unknown[]) {
+      if (lost) throw connectionLost(display);
+      try {
+        // A plain array, as PGlite gives, rather than postgres.js's Result subclass.
+        return [...(await s.unsafe(text, (params ?? []) as postgres.ParameterOrJSON<never>[]))] as T[];
+      } catch (e) {
+        throw scrub(e, password);
+      }
+    },
+    async exec(script: string) {
+      if (lost) throw connectionLost(display);
+      try {
+        await s.unsafe(script).simple();
+      } catch (e) {
+        throw scrub(e, password);
+      }
+    },
+  });
+  const outside = session(sql);
+  const guard = () => {
+    if (inTransaction) throw new Error('a statement was sent outside the open transaction; use the transaction\'s session');
+  };
+
+  return {
+    kind: 'postgres',
+    embedded: false,
+    display,
+    query(text, params) {
+      guard();
+      return outside.query(text, params);
+    },
+    exec(script) {
+      guard();
+      return outside.exec(script);
+    },
+    async transaction(fn) {
+      guard();
+      if (lost) throw connectionLost(display);
+      inTransaction = true;
+      try {
+        return (await sql.begin((tx) => fn(session(tx)))) as Awaited<ReturnType<typeof fn>>;
+      } catch (e) {
+        throw scrub(e, password);
+      } finally {
+        inTransaction = false;
+      }
+    },
+    async lock(options) {
+      const conn = client();
+      lockClients.add(conn);
+      try {
+        await waitForLock(conn, options, display);
+      } catch (e) {
+        lockClients.delete(conn);
+        await conn.end({ timeout: 5 });
+        throw scrub(e, password);
+      }
+      let released = false;
+      return async () => {
+        if (released) return;
+        released = true;
+        try {
+          await conn.unsafe(`select pg_advisory_unlock(${KEYS})`, [options.schema, options.table]);
+        } catch {
+          // ending the connection below releases a session lock all the same
+        } finally {
+          lockClients.delete(conn);
+          await conn.end({ timeout: 5 });
+        }
+      };
+    },
+    async close() {
+      closing = true;
+      await Promise.all([sql, ...lockClients].map((c) => c.end({ timeout: 5 })));
+      lockClients.clear();
+    },
+  };
+}
+
+async function waitForLock(conn: postgres.Sql, o: LockOptions, display: string): Promise<void> {
+  const deadline = o.timeoutMs > 0 ? Date.now() + o.timeoutMs : Infinity;
+  let lastReport = -Infinity;
+  let holder = 'another session';
+  for (;;) {
+    const [row] = await conn.unsafe(`select pg_try_advisory_lock(${KEYS}) as ok`, [o.schema, o.table]);
+    if (row.ok) return;
+    holder = (await lockHolder(conn, o)) ?? holder;
+    const now = Date.now();
+    if (now >= deadline) {
+      throw new UnreachableError(
+        `timed out after ${formatMs(o.timeoutMs)} waiting for fmig's lock on ${display} (ledger ${o.schema}.${o.table}): held by ${holder}`,
+        'another fmig is migrating this database; let it finish, or raise database.lock_timeout',
+        'lock-timeout',
+      );
+    }
+    if (o.onWait && now - lastReport >= WAIT_REPORT_MS) {
+      lastReport = now;
+      o.onWait(holder);
+    }
+    await new Promise((r) => setTimeout(r, Math.min(POLL_MS, deadline - now)));
+  }
+}
+
+/** Who holds the advisory lock, from pg_locks and pg_stat_activity; null when nobody does any more. */
+async function lockHolder(conn: postgres.Sql, o: LockOptions): Promise<string | null> {
+  const rows = await conn.unsafe(
+    `select l.pid, a.application_name, a.usename, a.backend_start
+       from pg_locks l left join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.granted and l.objsubid = 2
+        and l.database = (select oid from pg_database where datname = current_database())
+        and l.classid::int8 = (hashtext('fmig')::int8 & 4294967295)
+        and l.objid::int8 = (hashtext(format('%I.%I', $1::text, $2::text))::int8 & 4294967295)`,
+    [o.schema, o.table],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  const about = [
+    r.application_name ? `application ${r.application_name}` : '',
+    r.usename ? `user ${r.usename}` : '',
+    r.backend_start ? `since ${formatSince(new Date(r.backend_start))}` : '',
+  ].filter(Boolean);
+  return `pid ${r.pid}${about.length ? ` (${about.join(', ')})` : ''}`;
+}
+
+function connectionLost(display: string): UnreachableError {
+  return new UnreachableError(
+    `lost the connection to ${display}; its session settings and any open transaction are gone`,
+    'check the state with `fmig status`, then run the command again',
+  );
+}
+
+function passwordOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
+}
+
+/** Removes the password from a driver error's message, should a driver ever echo it. */
+export function scrub(e: unknown, password: string): unknown {
+  if (!password || !(e instanceof Error)) return e;
+  const raw = encodeURIComponent(password);
+  for (const p of new Set([password, raw])) {
+    if (e.message.includes(p)) e.message = e.message.split(p).join('***');
+    if (e.stack?.includes(p)) e.stack = e.stack.split(p).join('***');
+  }
+  return e;
+}

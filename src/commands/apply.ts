@@ -8,8 +8,8 @@ import { toDbError } from '../adapters/db/driver.js';
 import * as L from '../adapters/db/ledger.js';
 import { formatFailure } from '../core/failure.js';
 import type { Revision } from '../core/folder.js';
-import type { Statement } from '../core/split.js';
-import { planExecution } from '../core/transactions.js';
+import { splitStatements, type Statement } from '../core/split.js';
+import { planExecution, type ExecutionPlan } from '../core/transactions.js';
 
 export interface RunEnv {
   db: Driver;
@@ -57,7 +57,8 @@ export async function applyRevision(env: RunEnv, rev: Revision, resumeFrom?: num
   if (plan.mode === 'transaction') {
     try {
       await env.db.transaction(async (tx) => {
-        if (plan.script.trim()) await runOrReport(tx, plan.script, file, rev.up.text, 0);
+        if (plan.ownTransaction?.modes) await runOrReport(tx, `SET TRANSACTION ${plan.ownTransaction.modes}`, file, rev.up.text, 0);
+        await runScript(tx, plan, file, rev.up.text);
         await L.recordApplied(tx, env.ledger, applied(rev), env.writer, performance.now() - started);
       });
     } catch (e) {
@@ -95,7 +96,8 @@ export async function revertRevision(env: RunEnv, src: DownSource): Promise<numb
   if (plan.mode === 'transaction') {
     try {
       await env.db.transaction(async (tx) => {
-        if (plan.script.trim()) await runOrReport(tx, plan.script, src.label, src.text, 0);
+        if (plan.ownTransaction?.modes) await runOrReport(tx, `SET TRANSACTION ${plan.ownTransaction.modes}`, src.label, src.text, 0);
+        await runScript(tx, plan, src.label, src.text);
         await L.recordReverted(tx, env.ledger, src.revision, src.checksum, performance.now() - started, env.writer);
       });
     } catch (e) {
@@ -113,6 +115,14 @@ export async function revertRevision(env: RunEnv, src: DownSource): Promise<numb
   const ms = performance.now() - started;
   await L.recordReverted(env.db, env.ledger, src.revision, src.checksum, ms, env.writer);
   return ms;
+}
+
+/**
+ * Runs a transactional file's statements one at a time, as psql does, so that an error without
+ * a position (a division by zero, a constraint violation) still names its statement's line.
+ */
+export async function runScript(s: Session, plan: Extract<ExecutionPlan, { mode: 'transaction' }>, file: string, text: string): Promise<void> {
+  for (const st of splitStatements(plan.script)) await runOrReport(s, st.text, file, text, st.start);
 }
 
 async function runOrReport(s: Session, sql: string, file: string, text: string, offset: number): Promise<void> {

@@ -7,7 +7,7 @@ import { DriftError, MigrationFailed, StateError, UsageError } from '../core/err
 import type { Folder, Revision } from '../core/folder.js';
 import { planUp, parseUpTarget } from '../core/plan.js';
 import { describeExecution, planExecution } from '../core/transactions.js';
-import { applyRevision, RevisionFailed, sessionReset, type RunEnv } from './apply.js';
+import { applyRevision, RevisionFailed, runScript, sessionReset, type RunEnv } from './apply.js';
 import type { Context } from './context.js';
 import { requireOneHead } from './heads.js';
 import { loadFolder, withDatabase, writer } from './project.js';
@@ -133,15 +133,11 @@ async function applyAllAtOnce(ctx: Context, env: RunEnv, todo: Revision[], done:
       const started = performance.now();
       const script = planExecution(rev.up.text, false);
       await tx.exec(env.reset);
-      if (script.mode === 'transaction' && script.script.trim()) {
+      if (script.mode === 'transaction') {
         try {
-          await tx.exec(script.script);
+          await runScript(tx, script, `${env.dirLabel}/${rev.up.name}`, rev.up.text);
         } catch (e) {
-          const { toDbError } = await import('../adapters/db/driver.js');
-          const { formatFailure } = await import('../core/failure.js');
-          const dbe = toDbError(e);
-          if (!dbe) throw e;
-          throw new RevisionFailed(rev.id, formatFailure({ file: `${env.dirLabel}/${rev.up.name}`, text: rev.up.text, offset: 0 }, dbe), false);
+          throw e instanceof RevisionFailed ? new RevisionFailed(rev.id, e.report, false) : e;
         }
       }
       const ms = performance.now() - started;

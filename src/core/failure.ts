@@ -1,5 +1,5 @@
 /** A failed statement shown like a compiler error: file:line:column, SQLSTATE, message, detail, hint, the line and a caret. */
-import { caret, lineOf, locate } from './position.js';
+import { caret, locate } from './position.js';
 
 export interface StatementError {
   sqlstate?: string;
@@ -22,20 +22,11 @@ export interface FailureSite {
 
 /** Formats the error; without a position it points at the start of the statement that was sent. */
 export function formatFailure(site: FailureSite, e: StatementError): string {
-  const lines: string[] = [];
-  let where = site.file;
-  let shown = '';
-  if (e.position !== undefined && e.position > 0) {
-    const at = locate(site.text, e.position, site.offset);
-    where += `:${at.line}:${at.column}`;
-    shown = caret(at.lineText, at.column);
-  } else {
-    where += `:${lineOf(site.text, site.offset)}`;
-  }
-  lines.push(`${where}: error${e.sqlstate ? ` ${e.sqlstate}` : ''}: ${e.message}`);
+  const at = locate(site.text, e.position !== undefined && e.position > 0 ? e.position : 1, site.offset);
+  const lines = [`${site.file}:${at.line}:${at.column}: error${e.sqlstate ? ` ${e.sqlstate}` : ''}: ${e.message}`];
   if (e.detail) lines.push(`  detail: ${e.detail}`);
   if (e.hint) lines.push(`  hint: ${e.hint}`);
   if (e.where) lines.push(`  context: ${e.where.split('\n')[0]}`);
-  if (shown) lines.push(...shown.split('\n').map((l) => `  | ${l}`));
+  lines.push(...caret(at.lineText, at.column).split('\n').map((l) => `  | ${l}`));
   return lines.join('\n');
 }

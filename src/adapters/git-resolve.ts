@@ -85,3 +85,16 @@ export async function gitMove(dir: string, from: string, to: string): Promise<vo
 export async function gitAdd(dir: string, names: string[]): Promise<void> {
   if (names.length) await runGit(dir, ['add', '--', ...names]);
 }
+
+/**
+ * The names in the folder as it was in the first commit (reachable from `refs`) that added
+ * `name`; null when no such commit exists (the file is not committed).
+ */
+export async function namesWhenAdded(dir: string, name: string, refs: string[]): Promise<Set<string> | null> {
+  const out = await runGit(dir, ['log', '--reverse', '--diff-filter=A', '--format=%H', ...refs, '--', `:(literal)${name}`]).catch((e) => {
+    if (e instanceof GitFailed) return '';
+    throw e;
+  });
+  const commit = out.split('\n').find(Boolean);
+  return commit ? namesAt(dir, commit) : null;
+}

@@ -1,21 +1,24 @@
 /**
  * `fmig resolve`: puts divergent heads back in one line (SPEC section 8). The head that reached
  * `git.main` first keeps its place; the others are rebased onto it, or with `--merge` joined by
- * a merge revision. Tracked files it renames or edits are staged (renames with `git mv`), and
- * so are the files of a merge revision, so that a merge in progress can be committed as it is.
+ * a merge revision. Two branches that picked the same id are divergent heads too: all but one
+ * claimant of the id are first renumbered past the highest id. Tracked files it renames or
+ * edits are staged (renames with `git mv`), and so are the files of a merge revision, so that
+ * a merge in progress can be committed as it is.
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as G from '../adapters/git-resolve.js';
+import type { LedgerRow } from '../adapters/db/ledger.js';
 import { readFolder } from '../adapters/files.js';
-import { loadHasher } from '../core/checksum.js';
-import { StateError } from '../core/errors.js';
-import { parseFolder, type Folder } from '../core/folder.js';
+import { loadHasher, type Hasher } from '../core/checksum.js';
+import { ambiguousParents, claimantOrder, listRevisions, planRenumber, renumberableGroups, type DuplicateGroup, type Renumbering } from '../core/duplicate-ids.js';
+import { FolderError, StateError } from '../core/errors.js';
+import { parseFolder, type Folder, type SourceFile } from '../core/folder.js';
 import { compareIds } from '../core/names.js';
 import { hasConflictMarkers, planMerge, planRebase, type RebasePlan } from '../core/resolve-plan.js';
 import type { Context } from './context.js';
 import { reachableLedger } from './history.js';
-import { loadFolder } from './project.js';
 
 export interface ResolveOptions {
   merge?: boolean;
@@ -27,11 +30,17 @@ export interface ResolveResult {
   dryRun: boolean;
   /** The heads in the order resolve put them, the kept one first, with why. */
   heads: { revision: string; slug: string; why: string }[];
+  /** Claimants of a duplicated id given a new one. */
+  renumbered: { revision: string; slug: string; to: string }[];
   moved: string[];
   renamed: { from: string; to: string }[];
   edited: { file: string; parents: string[] }[];
   created: string[];
 }
+
+type Ledger = { rows: LedgerRow[]; display: string } | null;
+/** Where a file stands in git's order of arrival: tier, position in it, and why. */
+type Rank = (name: string) => [number, number, string];
 
 export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date()): Promise<ResolveResult> {
   const config = await ctx.config();
@@ -46,9 +55,17 @@ export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date
       'settle the conflict in those files first (keep one side, or both as separate revisions), then run `fmig resolve` again',
     );
   }
-  const folder = await loadFolder(config);
-  const result: ResolveResult = { mode: 'none', dryRun: !!opts.dryRun, heads: [], moved: [], renamed: [], edited: [], created: [] };
-  if (folder.graph.heads().length <= 1) {
+  const hash = await loadHasher();
+  let parsed: Folder | null = null;
+  let groups: DuplicateGroup[] | null = null;
+  try {
+    parsed = parseFolder(raw, hash);
+  } catch (e) {
+    groups = e instanceof FolderError ? renumberableGroups(e.problems) : null;
+    if (!groups) throw e;
+  }
+  const result: ResolveResult = { mode: 'none', dryRun: !!opts.dryRun, heads: [], renumbered: [], moved: [], renamed: [], edited: [], created: [] };
+  if (parsed && parsed.graph.heads().length <= 1) {
     ctx.report.line('nothing to resolve: the revision graph has one head');
     return result;
   }
@@ -56,14 +73,73 @@ export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date
   const git = await G.repoState(config.dir, config.git.main);
   if (!git) ctx.report.warn('not in a git repository: the heads are taken in id order, and no revision counts as published');
   else if (!git.main) ctx.report.warn(`git.main (${git.mainWanted}) not found: no revision counts as published`);
-  const ordered = await orderHeads(folder, config.dir, git);
+  const rank = await ranker(config.dir, git);
+  const mainNames = git?.main ? await G.namesAt(config.dir, git.main) : new Set<string>();
+  let ledger: Ledger | undefined;
+  const readLedger = async () => (ledger === undefined ? (ledger = await reachableLedger(ctx, config, 'going on as if nothing were applied there')) : ledger);
+  const verb = (done: string, todo: string) => (opts.dryRun ? `would ${todo}` : done);
+
+  let renum: Renumbering = { moved: [], edits: [], unresolved: [] };
+  if (groups) {
+    const listed = listRevisions(raw);
+    const ledgerNow = await readLedger();
+    const order = new Map<string, string[]>();
+    for (const g of groups) {
+      const inUse = new Map<string, string>();
+      for (const c of g.claimants) {
+        if (mainNames.has(c.up)) inUse.set(c.slug, `published on ${git!.main}`);
+        else if (ledgerNow?.rows.some((r) => r.revision === g.id && r.slug === c.slug)) inUse.set(c.slug, `applied in ${ledgerNow.display}`);
+      }
+      const { slugs, why } = claimantOrder(g, rank, inUse, !!opts.merge);
+      order.set(g.id, slugs);
+      ctx.report.line(`id ${g.id} stays with ${g.id}_${slugs[0]}: ${why}`);
+    }
+    const meant = await parentClaimants(config.dir, git, listed, groups);
+    renum = planRenumber({ revisions: listed, groups, order, meant, now });
+    if (renum.unresolved.length) {
+      throw new StateError(
+        'ambiguous-parent',
+        `refusing to renumber: ${renum.unresolved.map((u) => `${shown(u.file)} follows ${u.parent}, which more than one pair of files claims`).join('; ')}, and git does not tell which it was written on`,
+        'commit it on its own branch first, or rename one pair by hand and set the `-- fmig:parent` lines that follow it',
+      );
+    }
+    result.renumbered = renum.moved.map((m) => ({ revision: m.id, slug: m.slug, to: m.newId }));
+    for (const m of renum.moved) ctx.report.line(`${verb('renumbered', 'renumber')} ${m.id}_${m.slug} to ${m.newId}`);
+  }
+  const folder = parsed ?? parseFolder(sources(afterChanges(raw, net(renum, null))), hash);
+
+  // Git and the ledger know the files by their names before any renumbering.
+  const movedTo = new Map(renum.moved.map((m) => [m.newId, m]));
+  const originalName = new Map(renum.moved.flatMap((m) => m.files.map(([from, to]) => [to, from])));
+  const original = (name: string) => originalName.get(name) ?? name;
+  const label = (id: string) => (movedTo.has(id) ? `${movedTo.get(id)!.id}_${movedTo.get(id)!.slug}` : id);
+  const tracked = git ? await G.trackedNames(config.dir) : new Set<string>();
+
+  const finish = async (plan: RebasePlan | null) => {
+    const changes = net(renum, plan);
+    result.renamed = changes.renames.map(([from, to]) => ({ from: shown(from), to: shown(to) }));
+    result.edited = changes.edits.map((e) => ({ file: shown(e.file), parents: e.parents }));
+    if (!opts.dryRun) await apply(changes, config.dir, tracked);
+    for (const r of result.renamed) ctx.report.line(`${verb('renamed', 'rename')} ${r.from} -> ${r.to}`);
+    for (const e of result.edited) ctx.report.line(`${verb('edited', 'edit')} ${e.file}: -- fmig:parent ${e.parents.join(' ')}`);
+  };
+  const done = () => {
+    if (opts.dryRun) ctx.report.line('dry run: nothing was changed');
+    return result;
+  };
+
+  if (folder.graph.heads().length <= 1) {
+    await finish(null);
+    ctx.report.line('the revision graph has one head');
+    return done();
+  }
+  const ordered = orderHeads(folder, rank, original);
   result.heads = ordered.map(({ id, why }) => ({ revision: id, slug: folder.byId.get(id)!.slug, why }));
   const heads = ordered.map((h) => h.id);
-  const tracked = git ? await G.trackedNames(config.dir) : new Set<string>();
-  const verb = (done: string, todo: string) => (opts.dryRun ? `would ${todo}` : done);
   ctx.report.line(`kept ${heads[0]}_${folder.byId.get(heads[0])!.slug}: ${ordered[0].why}`);
 
   if (opts.merge) {
+    await finish(null);
     const m = planMerge(folder.revisions.map((r) => r.id), heads, now);
     result.mode = 'merge';
     result.created = [shown(m.up.name), shown(m.down.name)];
@@ -74,96 +150,136 @@ export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date
     }
     for (const f of result.created) ctx.report.line(`${verb('created', 'create')} ${f}`);
     ctx.report.line(`merge revision ${m.revision} joins ${heads.join(', ')}`);
-    if (opts.dryRun) ctx.report.line('dry run: nothing was changed');
-    return result;
+    return done();
   }
 
-  const ledger = await reachableLedger(ctx, config, 'going on as if nothing were applied there');
+  const rows = (await readLedger())?.rows ?? [];
+  const dupIds = new Set(groups?.map((g) => g.id));
+  const applied = new Set(
+    folder.revisions
+      .filter((r) => {
+        const id = movedTo.get(r.id)?.id ?? r.id;
+        // A duplicated id in the ledger says which claimant is applied only together with its slug.
+        return rows.some((row) => row.revision === id && (!dupIds.has(id) || row.slug === r.slug));
+      })
+      .map((r) => r.id),
+  );
   const { plan, refusals } = planRebase({
     revisions: folder.revisions.map((r) => ({ ...r, upName: r.up.name, downName: r.down?.name ?? null, upText: r.up.text })),
     graph: folder.graph,
     heads,
-    published: await publishedIds(folder, config.dir, git),
-    applied: new Set(ledger?.rows.map((r) => r.revision) ?? []),
+    published: new Set(folder.revisions.filter((r) => mainNames.has(original(r.up.name))).map((r) => r.id)),
+    applied,
     now,
   });
   if (refusals.length) {
     const why = refusals.map((r) =>
-      r.reason === 'published' ? `${r.revision} is published (reachable from ${git!.main})` : `${r.revision} is applied in ${ledger!.display}`,
+      r.reason === 'published' ? `${label(r.revision)} is published (reachable from ${git!.main})` : `${label(r.revision)} is applied in ${ledger!.display}`,
     );
     throw new StateError(
       'cannot-rebase',
       `refusing to rebase: a moved revision must be neither published nor applied, and\n  ${why.join('\n  ')}`,
-      'run `fmig resolve --merge` to join the heads with a merge revision instead',
+      renum.moved.length
+        ? 'run `fmig resolve --merge` instead: the applied or published claimant keeps its id, the other is renumbered, and a merge revision joins the heads'
+        : 'run `fmig resolve --merge` to join the heads with a merge revision instead',
     );
   }
-  await checkResult(folder, plan, config.dir);
-
+  checkResult(folder, plan, afterChanges(raw, net(renum, null)), hash);
   result.mode = 'rebase';
   result.moved = plan.moved;
-  result.renamed = plan.renames.flatMap((r) => r.files.map(([from, to]) => ({ from: shown(from), to: shown(to) })));
-  result.edited = plan.edits.map((e) => ({ file: shown(e.file), parents: e.parents }));
-  if (!opts.dryRun) await apply(plan, config.dir, tracked);
   for (const h of heads.slice(1)) ctx.report.line(`${verb('moved', 'move')} ${h}_${folder.byId.get(h)!.slug}'s side onto the line of ${heads[0]}`);
-  for (const r of result.renamed) ctx.report.line(`${verb('renamed', 'rename')} ${r.from} -> ${r.to}`);
-  for (const e of result.edited) ctx.report.line(`${verb('edited', 'edit')} ${e.file}: -- fmig:parent ${e.parents.join(' ')}`);
-  if (opts.dryRun) ctx.report.line('dry run: nothing was changed');
-  return result;
+  await finish(plan);
+  return done();
 }
 
-/** Heads in the order they reached git.main, then those already on this branch, then those coming in, then the rest; ties by id. */
-async function orderHeads(folder: Folder, dir: string, git: G.RepoState | null): Promise<{ id: string; why: string }[]> {
+/** For revisions whose parent is a duplicated id: the claimant that was in the folder when git first saw them. */
+async function parentClaimants(dir: string, git: G.RepoState | null, listed: ReturnType<typeof listRevisions>, groups: DuplicateGroup[]) {
+  const refs = git ? ['HEAD', ...git.incoming, ...(git.main ? [git.main] : [])] : [];
+  const seen = new Map<string, Set<string> | null>();
+  for (const { revision } of ambiguousParents(listed, groups)) {
+    if (git && !seen.has(revision.upName)) seen.set(revision.upName, await G.namesWhenAdded(dir, revision.upName, refs));
+  }
+  return (upName: string, parent: string): string | null => {
+    const names = seen.get(upName);
+    const hits = names ? groups.find((g) => g.id === parent)!.claimants.filter((c) => names.has(c.up)) : [];
+    return hits.length === 1 ? hits[0].slug : null;
+  };
+}
+
+/** Files ranked: those that reached git.main (in order), then those already on this branch, then those coming in, then the rest. */
+async function ranker(dir: string, git: G.RepoState | null): Promise<Rank> {
   const tiers: { order: Map<string, number>; why: string }[] = [];
   if (git) {
     if (git.main) tiers.push({ order: await G.additionOrder(dir, git.main, true), why: `it reached ${git.main} first` });
     tiers.push({ order: await G.additionOrder(dir, 'HEAD', false).catch(() => new Map<string, number>()), why: 'it was on this branch (HEAD) first' });
     for (const ref of git.incoming) tiers.push({ order: await G.additionOrder(dir, ref, false), why: `it came in with ${ref}` });
   }
-  const rank = (id: string): [number, number, string] => {
-    const file = folder.byId.get(id)!.up.name;
+  return (file) => {
     const t = tiers.findIndex((x) => x.order.has(file));
     return t === -1 ? [tiers.length, 0, git ? 'it is not committed yet' : 'it has the lowest id'] : [t, tiers[t].order.get(file)!, tiers[t].why];
   };
+}
+
+/** Heads in git's order of arrival of their up files (by their names before any renumbering); ties by id. */
+function orderHeads(folder: Folder, rank: Rank, original: (name: string) => string): { id: string; why: string }[] {
   return folder.graph
     .heads()
-    .map((id) => ({ id, rank: rank(id) }))
+    .map((id) => ({ id, rank: rank(original(folder.byId.get(id)!.up.name)) }))
     .sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1] || compareIds(a.id, b.id))
     .map(({ id, rank: [, , why] }) => ({ id, why }));
 }
 
-async function publishedIds(folder: Folder, dir: string, git: G.RepoState | null): Promise<Set<string>> {
-  if (!git?.main) return new Set();
-  const names = await G.namesAt(dir, git.main);
-  return new Set(folder.revisions.filter((r) => names.has(r.up.name)).map((r) => r.id));
+interface Changes {
+  /** [from, to], from the names on disk to the final ones. */
+  renames: [string, string][];
+  /** Up files (final names) and their new text. */
+  edits: { file: string; parents: string[]; text: string }[];
 }
 
-/** Reads the folder back as it would be after the plan: it must parse, with one head. */
-async function checkResult(folder: Folder, plan: RebasePlan, dir: string): Promise<void> {
-  const files = new Map(readFolder(dir).map((f) => [f.name, f.bytes]));
-  for (const r of plan.renames) {
-    for (const [from, to] of r.files) {
-      files.set(to, files.get(from)!);
-      files.delete(from);
-    }
+/** The renumbering followed by the rebase plan, as one set of renames and edits of the files on disk. */
+function net(renum: Renumbering, plan: RebasePlan | null): Changes {
+  const renames: [string, string][] = renum.moved.flatMap((m) => m.files.map(([a, b]): [string, string] => [a, b]));
+  const after = new Map<string, string>();
+  for (const [from, to] of plan?.renames.flatMap((r) => r.files) ?? []) {
+    const chained = renames.find(([, b]) => b === from);
+    if (chained) chained[1] = to;
+    else renames.push([from, to]);
+    after.set(from, to);
   }
-  for (const e of plan.edits) files.set(e.file, new TextEncoder().encode(e.text));
-  const after = parseFolder([...files].map(([name, bytes]) => ({ name, bytes })), await loadHasher());
+  const edits = new Map(renum.edits.map((e) => [after.get(e.file) ?? e.file, { ...e, file: after.get(e.file) ?? e.file }]));
+  for (const e of plan?.edits ?? []) edits.set(e.file, { file: e.file, parents: e.parents, text: e.text });
+  return { renames, edits: [...edits.values()] };
+}
+
+function afterChanges(files: readonly SourceFile[], changes: Changes): Map<string, Uint8Array> {
+  const out = new Map(files.map((f) => [f.name, f.bytes]));
+  for (const [from, to] of changes.renames) {
+    out.set(to, out.get(from)!);
+    out.delete(from);
+  }
+  for (const e of changes.edits) out.set(e.file, new TextEncoder().encode(e.text));
+  return out;
+}
+
+const sources = (files: Map<string, Uint8Array>): SourceFile[] => [...files].map(([name, bytes]) => ({ name, bytes }));
+
+/** Reads the folder back as it would be after the plan: it must parse, with one head. */
+function checkResult(folder: Folder, plan: RebasePlan, files: Map<string, Uint8Array>, hash: Hasher): void {
+  const after = parseFolder(sources(afterChanges(sources(files), net({ moved: [], edits: [], unresolved: [] }, plan))), hash);
   if (after.graph.heads().length !== 1) {
     throw new Error(`resolve planned a folder with heads ${after.graph.heads().join(', ')} (from ${folder.graph.heads().join(', ')})`);
   }
 }
 
-async function apply(plan: RebasePlan, dir: string, tracked: Set<string>): Promise<void> {
+async function apply(changes: Changes, dir: string, tracked: Set<string>): Promise<void> {
   const stage: string[] = [];
-  for (const r of plan.renames) {
-    for (const [from, to] of r.files) {
-      if (tracked.has(from)) {
-        await G.gitMove(dir, from, to);
-        tracked.add(to);
-      } else renameSync(join(dir, from), join(dir, to));
-    }
+  for (const [from, to] of changes.renames) {
+    if (tracked.has(from)) {
+      await G.gitMove(dir, from, to);
+      tracked.add(to);
+    } else renameSync(join(dir, from), join(dir, to));
   }
-  for (const e of plan.edits) {
+  for (const e of changes.edits) {
     writeFileSync(join(dir, e.file), e.text);
     if (tracked.has(e.file)) stage.push(e.file);
   }

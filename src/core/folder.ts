@@ -69,10 +69,12 @@ export function parseFolder(files: readonly SourceFile[], hash: Hasher): Folder 
   const revisions: Revision[] = [];
   for (const [id, entry] of sides) {
     if (entry.clash) {
+      const slugs = new Set(entry.names.map((n) => parseFileName(n)!.slug));
+      const hint = slugs.size > 1 ? '; if they come from two branches, `fmig resolve` renumbers one of them' : '';
       problems.push({
         code: 'duplicate-id',
         files: entry.names.sort(),
-        message: `revision ${id} is claimed by more than one pair of files: ${entry.names.sort().join(', ')}`,
+        message: `revision ${id} is claimed by more than one pair of files: ${entry.names.sort().join(', ')}${hint}`,
       });
       continue;
     }

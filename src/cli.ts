@@ -152,6 +152,18 @@ const COMMANDS: Spec[] = [
     ],
     run: async (ctx, _a, o) => plain(await (await import('./commands/sync.js')).sync(ctx, { yes: !!o.yes, dryRun: !!o.dryRun })),
   },
+  {
+    name: 'check',
+    usage: 'check',
+    description: 'Round trip every revision (up, down, up) on a throwaway database, comparing schema snapshots',
+    run: async (ctx) => (await import('./commands/check.js')).check(ctx),
+  },
+  {
+    name: 'schema',
+    usage: 'schema',
+    description: 'Print a normalised snapshot of the database schema',
+    run: async (ctx) => plain(await (await import('./commands/schema.js')).schema(ctx)),
+  },
 ];
 
 /** Runs fmig with the given arguments; resolves to the exit code. */

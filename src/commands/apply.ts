@@ -9,7 +9,9 @@ import * as L from '../adapters/db/ledger.js';
 import { formatFailure } from '../core/failure.js';
 import type { Revision } from '../core/folder.js';
 import { splitStatements, type Statement } from '../core/split.js';
-import { planExecution, type ExecutionPlan } from '../core/transactions.js';
+import { lineOf } from '../core/position.js';
+import { blockAt, isTransactionControl, planExecution, type Block, type ExecutionPlan } from '../core/transactions.js';
+import { sessionSettings } from '../adapters/db/open.js';
 
 export interface RunEnv {
   db: Driver;
@@ -33,8 +35,9 @@ export class RevisionFailed extends Error {
   }
 }
 
+/** Puts the session back to the state every revision starts from: defaults plus fmig's own settings. */
 export function sessionReset(lockTimeoutMs: number, statementTimeoutMs: number): string {
-  return `RESET ALL; SET lock_timeout = ${Math.round(lockTimeoutMs)}; SET statement_timeout = ${Math.round(statementTimeoutMs)}`;
+  return `RESET ALL; ${sessionSettings({ lockTimeoutMs, statementTimeoutMs })}`;
 }
 
 function applied(rev: Revision): L.AppliedRevision {
@@ -53,6 +56,7 @@ export async function applyRevision(env: RunEnv, rev: Revision, resumeFrom?: num
   const started = performance.now();
   const file = `${env.dirLabel}/${rev.up.name}`;
   const plan = planExecution(rev.up.text, rev.up.noTransaction);
+  refuseUnterminated(plan, file, rev.up.text, rev.id);
   await env.db.exec(env.reset);
   if (plan.mode === 'transaction') {
     try {
@@ -92,6 +96,7 @@ export interface DownSource {
 export async function revertRevision(env: RunEnv, src: DownSource): Promise<number> {
   const started = performance.now();
   const plan = planExecution(src.text, src.noTransaction);
+  refuseUnterminated(plan, src.label, src.text, src.revision);
   await env.db.exec(env.reset);
   if (plan.mode === 'transaction') {
     try {
@@ -144,20 +149,22 @@ async function runStatements(
   file: string,
   text: string,
   statements: Statement[],
-  blocks: { begin: number; end: number }[],
+  blocks: Block[],
   from: number,
   record: { progress(done: number): Promise<void>; failed(done: number, report: string): Promise<void> },
 ): Promise<void> {
-  const blockAt = new Map<number, { begin: number; end: number }>();
-  for (const b of blocks) for (let i = b.begin; i <= b.end; i++) blockAt.set(i, b);
+  // Progress is written outside the file's own blocks only: inside one it would share the block's fate.
+  const insideAfter = (i: number) => blocks.some((b) => b.begin <= i && i < b.end);
   for (let i = from; i < statements.length; i++) {
     const st = statements[i];
+    // Resuming at a chained COMMIT/ROLLBACK: the block it closed is done or gone; open the next one.
+    const resumeChain = i === from && from > 0 && /-chain$/.test(isTransactionControl(st.text) ?? '');
     try {
-      await env.db.exec(st.text);
+      await env.db.exec(resumeChain ? 'BEGIN' : st.text);
     } catch (e) {
       const dbe = toDbError(e);
       if (!dbe) throw e;
-      const block = blockAt.get(i);
+      const block = blockAt(blocks, i);
       let done = i;
       if (block) {
         done = block.begin;
@@ -171,9 +178,21 @@ async function runStatements(
       await record.failed(done, full);
       throw new RevisionFailed('', full, true);
     }
-    const block = blockAt.get(i);
-    if (!block || block.end === i) await record.progress(i + 1);
+    if (!insideAfter(i)) await record.progress(i + 1);
   }
+}
+
+/** A file that opens a transaction block and never closes it would leave the session inside it: refused before anything runs. */
+function refuseUnterminated(plan: ExecutionPlan, file: string, text: string, revision: string): void {
+  if (plan.mode !== 'statements') return;
+  const open = plan.blocks.find((b) => b.unterminated);
+  if (!open) return;
+  const st = plan.statements[open.begin];
+  throw new RevisionFailed(
+    revision,
+    `${file}:${lineOf(text, st.start)}: the transaction block opened here is never closed (no COMMIT or ROLLBACK after it); add one, nothing was run`,
+    false,
+  );
 }
 
 function asFailure(e: unknown, revision: string, partial: boolean): unknown {

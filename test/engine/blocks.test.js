@@ -1,0 +1,52 @@
+// Files with transaction control of their own beyond one BEGIN/COMMIT pair: chained blocks,
+// resuming at a chain, and a block that is never closed.
+import * as assert from 'uvu/assert';
+import { forEachTarget } from '../helpers/databases.js';
+import { project, removeProjects, state, inspect } from '../helpers/cli.js';
+
+const steps = (url) => inspect(url, async (db) => (await db.query('select step from steps order by step')).map((r) => r.step));
+
+forEachTarget('engine: own transaction blocks', (test, { fresh }) => {
+  test.after.each(removeProjects);
+
+  test('COMMIT AND CHAIN: a failure in the chained block rolls back only it, and --resume reopens it with BEGIN', async () => {
+    const { url } = await fresh();
+    const p = await project({
+      '001_steps': 'create table steps (step int primary key);\n',
+      '002_chain': 'BEGIN;\ninsert into steps values (1);\nCOMMIT AND CHAIN;\ninsert into steps values (2);\ninsert into needed values (1);\nCOMMIT;\n',
+    });
+    let r = await p.fmig('up', '--url', url);
+    assert.is(r.code, 1, r.stderr);
+    assert.match(r.stderr, 'relation "needed" does not exist');
+    assert.equal(await steps(url), [1], 'the first block committed, the chained one rolled back');
+    let s = await state(url);
+    const row = s.rows.find((x) => x.revision === '002');
+    assert.is(row.finished_at, null);
+    assert.is(row.statements_done, 2, 'progress points at the COMMIT AND CHAIN that opened the failed block');
+
+    r = await p.fmig('up', '--url', url);
+    assert.is(r.code, 1, 'up refuses while a revision waits for --resume');
+
+    await inspect(url, (db) => db.exec('create table needed (id int)'));
+    r = await p.fmig('up', '--resume', '--url', url);
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(await steps(url), [1, 2], 'step 1 did not run twice, step 2 ran once');
+    s = await state(url);
+    assert.ok(s.rows.find((x) => x.revision === '002').finished_at);
+    assert.equal(s.log.map((l) => [l.revision, l.action]), [['001', 'up'], ['002', 'failed'], ['002', 'up']]);
+  });
+
+  test('a block that is opened and never closed is refused before anything of it runs', async () => {
+    const { url } = await fresh();
+    const p = await project({
+      '001_steps': 'create table steps (step int primary key);\n',
+      '002_open': 'insert into steps values (1);\nBEGIN;\ninsert into steps values (2);\n',
+    });
+    const r = await p.fmig('up', '--url', url);
+    assert.is(r.code, 1, r.stderr);
+    assert.match(r.stderr, 'sql/002_open.up.sql:2: the transaction block opened here is never closed');
+    assert.equal(await steps(url), [], 'nothing of the file ran');
+    const s = await state(url);
+    assert.equal(s.rows.map((x) => x.revision), ['001']);
+  });
+});

@@ -82,6 +82,37 @@ export async function applyRevision(env: RunEnv, rev: Revision, resumeFrom?: num
   return ms;
 }
 
+/**
+ * Applies transactional revisions in one transaction (`up --single-transaction`): all of them
+ * and their ledger rows commit together, or nothing does.
+ */
+export async function applyInOneTransaction(
+  env: RunEnv,
+  revs: Revision[],
+  progress: (rev: Revision, index: number) => void,
+): Promise<{ revision: string; slug: string; ms: number }[]> {
+  const done: { revision: string; slug: string; ms: number }[] = [];
+  await env.db.transaction(async (tx) => {
+    for (const [i, rev] of revs.entries()) {
+      progress(rev, i);
+      const started = performance.now();
+      const plan = planExecution(rev.up.text, false);
+      await tx.exec(env.reset);
+      if (plan.mode === 'transaction') {
+        try {
+          await runScript(tx, plan, `${env.dirLabel}/${rev.up.name}`, rev.up.text);
+        } catch (e) {
+          throw asFailure(e, rev.id, false);
+        }
+      }
+      const ms = performance.now() - started;
+      await L.recordApplied(tx, env.ledger, applied(rev), env.writer, ms);
+      done.push({ revision: rev.id, slug: rev.slug, ms });
+    }
+  });
+  return done;
+}
+
 /** What a revert runs: the down file now in the folder, or the text the ledger kept. */
 export interface DownSource {
   revision: string;

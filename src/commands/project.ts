@@ -52,23 +52,31 @@ export interface Opened {
 
 /**
  * Opens the database, and for writers takes the lock and creates the ledger; runs `fn`;
- * always releases the lock and closes the connection.
+ * always releases the lock and closes the connection. With a predicate, the ledger is read
+ * first without the lock, and the lock is taken (and the ledger read again) only when the
+ * predicate says there is something to write: a deploy with nothing to do pays no lock.
  */
-export async function withDatabase<T>(ctx: Context, config: Config, mode: 'read' | 'write', fn: (s: Opened) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(
+  ctx: Context,
+  config: Config,
+  mode: 'read' | 'write' | ((rows: LedgerRow[]) => boolean),
+  fn: (s: Opened) => Promise<T>,
+): Promise<T> {
   const db = await openConfigured(ctx, config);
   let release: (() => Promise<void>) | undefined;
   try {
     const ledger = ledgerName(config);
-    if (mode === 'write') {
+    let rows = mode === 'write' ? null : await readLedger(db, ledger);
+    if (mode === 'write' || (typeof mode === 'function' && mode(rows!))) {
       release = await db.lock({
         ...ledger,
         timeoutMs: config.database.lockTimeoutMs,
         onWait: (holder) => ctx.report.warn(`waiting for the migration lock, held by ${holder}`),
       });
       await ensureLedger(db, ledger);
+      rows = await readLedger(db, ledger);
     }
-    const rows = await readLedger(db, ledger);
-    return await fn({ db, ledger, rows });
+    return await fn({ db, ledger, rows: rows! });
   } finally {
     try {
       await release?.();

@@ -1,13 +1,12 @@
 /** `fmig up [target]`: applies pending revisions up to head, a revision, or +N. */
 import { relative } from 'node:path';
 import type { Config } from '../adapters/config-types.js';
-import { recordApplied } from '../adapters/db/ledger.js';
 import { compare, type Comparison } from '../core/drift.js';
 import { DriftError, MigrationFailed, StateError, UsageError } from '../core/errors.js';
 import type { Folder, Revision } from '../core/folder.js';
 import { planUp, parseUpTarget } from '../core/plan.js';
 import { describeExecution, planExecution } from '../core/transactions.js';
-import { applyRevision, RevisionFailed, runScript, sessionReset, type RunEnv } from './apply.js';
+import type { RevisionFailed, RunEnv } from './apply.js';
 import type { Context } from './context.js';
 import { requireOneHead } from './heads.js';
 import { loadFolder, withDatabase, writer } from './project.js';
@@ -34,7 +33,10 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   await requireOneHead(ctx, config, folder, 'up');
   const dirLabel = relative(config.root, config.dir) || '.';
 
-  return withDatabase(ctx, config, opts.dryRun ? 'read' : 'write', async ({ db, ledger, rows }) => {
+  // Only a run with something to do takes the lock and creates the ledger.
+  const hasWork = (rows: { revision: string; finished_at: unknown }[]) =>
+    rows.some((r) => r.finished_at === null) || planUp(folder.graph, new Set(rows.map((r) => r.revision)), target).length > 0;
+  return withDatabase(ctx, config, opts.dryRun ? 'read' : hasWork, async ({ db, ledger, rows }) => {
     const state = compare(folder, rows);
     refuseOnDrift(state, opts);
     const failed = state.drift.filter((d) => d.kind === 'failed').map((d) => rows.find((r) => r.revision === d.revision)!);
@@ -56,6 +58,14 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
       return { applied: [], plan, pending: todo.map((r) => r.id), dryRun: true };
     }
 
+    const done: UpResult['applied'] = [];
+    const total = failed.length + todo.length;
+    if (total === 0) {
+      ctx.report.line('nothing to apply: the database is up to date');
+      return { applied: done, pending: [], dryRun: false };
+    }
+    // The runner (splitter, error formatting) loads only when there is something to run.
+    const { applyRevision, RevisionFailed, sessionReset } = await import('./apply.js');
     const env: RunEnv = {
       db,
       ledger,
@@ -63,9 +73,6 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
       reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs),
       dirLabel,
     };
-    const done: UpResult['applied'] = [];
-    const total = failed.length + todo.length;
-    if (total === 0) ctx.report.line('nothing to apply: the database is up to date');
 
     try {
       for (const row of failed) {
@@ -126,27 +133,12 @@ function refuseStatementByStatement(todo: Revision[], dirLabel: string): void {
 }
 
 async function applyAllAtOnce(ctx: Context, env: RunEnv, todo: Revision[], done: UpResult['applied']): Promise<void> {
-  const pending: UpResult['applied'] = [];
-  await env.db.transaction(async (tx) => {
-    for (const rev of todo) {
-      ctx.report.progress(`applying ${rev.id}_${rev.slug} (${pending.length + 1}/${todo.length}, one transaction)`);
-      const started = performance.now();
-      const script = planExecution(rev.up.text, false);
-      await tx.exec(env.reset);
-      if (script.mode === 'transaction') {
-        try {
-          await runScript(tx, script, `${env.dirLabel}/${rev.up.name}`, rev.up.text);
-        } catch (e) {
-          throw e instanceof RevisionFailed ? new RevisionFailed(rev.id, e.report, false) : e;
-        }
-      }
-      const ms = performance.now() - started;
-      await recordApplied(tx, env.ledger, { revision: rev.id, slug: rev.slug, parents: rev.parents, upChecksum: rev.up.checksum, downChecksum: rev.down?.checksum ?? null, downSql: rev.down?.text ?? null }, env.writer, ms);
-      pending.push({ revision: rev.id, slug: rev.slug, ms: Math.round(ms) });
-    }
-  });
-  for (const p of pending) {
-    done.push(p);
+  const { applyInOneTransaction } = await import('./apply.js');
+  const applied = await applyInOneTransaction(env, todo, (rev, i) =>
+    ctx.report.progress(`applying ${rev.id}_${rev.slug} (${i + 1}/${todo.length}, one transaction)`),
+  );
+  for (const p of applied) {
+    done.push({ revision: p.revision, slug: p.slug, ms: Math.round(p.ms) });
     ctx.report.line(`applied ${p.revision}_${p.slug} (${fmtMs(p.ms)})`);
   }
 }

@@ -2,7 +2,7 @@
  * The ledger table and its append-only log (SPEC section 4). Every name is quoted; every
  * value is a parameter.
  */
-import { ident, type Session } from './driver.js';
+import { ident, toDbError, type Session } from './driver.js';
 
 export interface LedgerName {
   schema: string;
@@ -86,9 +86,14 @@ export async function ensureLedger(s: Session, n: LedgerName): Promise<void> {
 
 /** The ledger's rows in the order they were applied; empty when there is no ledger yet. */
 export async function readLedger(s: Session, n: LedgerName): Promise<LedgerRow[]> {
-  const [t] = await s.query<{ ok: boolean }>(`select to_regclass($1) is not null as ok`, [tableRef(n)]);
-  if (!t.ok) return [];
-  return s.query<LedgerRow>(`select * from ${tableRef(n)} order by started_at, revision`);
+  try {
+    return await s.query<LedgerRow>(`select * from ${tableRef(n)} order by started_at, revision`);
+  } catch (e) {
+    // 42P01 undefined_table, 3F000 invalid_schema_name: no ledger yet.
+    const code = toDbError(e)?.sqlstate;
+    if (code === '42P01' || code === '3F000') return [];
+    throw e;
+  }
 }
 
 export interface AppliedRevision {

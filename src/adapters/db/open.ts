@@ -49,12 +49,14 @@ export async function openDatabase(url: string, opts: OpenOptions): Promise<Driv
       // Node's URL error carries the whole URL, password included: not passed on.
       throw new UsageError(`the database URL ${maskUrl(url)} is not valid`, 'write it as postgres://user:password@host:port/database');
     }
+    // The session settings are the first round trip, and so the connection check.
     try {
-      await driver.query('select 1');
+      await driver.exec(sessionSettings(opts));
     } catch (e) {
       await driver.close().catch(() => {});
       throw connectError(scrub(e, passwordOf(url)), driver.display, url);
     }
+    return driver;
   }
   try {
     await driver.exec(sessionSettings(opts));

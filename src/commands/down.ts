@@ -2,10 +2,11 @@
 import { relative } from 'node:path';
 import { parseDirectives } from '../core/directives.js';
 import { MigrationFailed, StateError } from '../core/errors.js';
-import type { Folder } from '../core/folder.js';
+import type { Folder, Revision } from '../core/folder.js';
 import { parseDownTarget, planDown } from '../core/plan.js';
 import { describeExecution, planExecution } from '../core/transactions.js';
-import type { LedgerRow } from '../adapters/db/ledger.js';
+import type { Session } from '../adapters/db/driver.js';
+import { readDownSql, type LedgerName, type LedgerRow } from '../adapters/db/ledger.js';
 import { revertRevision, RevisionFailed, sessionReset, type DownSource, type RunEnv } from './apply.js';
 import type { Context } from './context.js';
 import { fmtMs } from './up.js';
@@ -39,7 +40,7 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
     }
     const byId = new Map(rows.map((r) => [r.revision, r]));
     const ids = planDown(rows, target);
-    const sources = downSources(ids.map((id) => byId.get(id)!), folder, dirLabel);
+    const sources = await downSources(db, ledger, ids.map((id) => byId.get(id)!), folder, dirLabel);
 
     if (opts.dryRun) {
       const plan = sources.map((s) => ({ revision: s.revision, source: s.label, execution: describeExecution(planExecution(s.text, s.noTransaction)) }));
@@ -81,28 +82,37 @@ function slugOf(row: LedgerRow): string {
   return row.slug ? `_${row.slug}` : '';
 }
 
+/** The folder's revision for a ledger row: same id and same slug (another branch may reuse an id). */
+export function fileOf(row: LedgerRow, folder: Folder): Revision | undefined {
+  const rev = folder.byId.get(row.revision);
+  return rev && rev.slug === row.slug ? rev : undefined;
+}
+
 /**
  * What each revert runs: the down file in the folder; for a revision whose files are gone,
- * the down SQL the ledger kept. Refuses before anything runs if any revision is irreversible.
+ * the down SQL the ledger kept (read only for those). Refuses before anything runs if any
+ * revision is irreversible.
  */
-export function downSources(rows: LedgerRow[], folder: Folder, dirLabel: string): DownSource[] {
+export async function downSources(db: Session, ledger: LedgerName, rows: LedgerRow[], folder: Folder, dirLabel: string): Promise<DownSource[]> {
+  const kept = await readDownSql(db, ledger, rows.filter((r) => !fileOf(r, folder)).map((r) => r.revision));
   const missing: string[] = [];
   const sources: DownSource[] = [];
   for (const row of rows) {
-    const rev = folder.byId.get(row.revision);
+    const rev = fileOf(row, folder);
+    const text = kept.get(row.revision);
     if (rev?.down) {
       sources.push({ revision: row.revision, label: `${dirLabel}/${rev.down.name}`, text: rev.down.text, checksum: rev.down.checksum, noTransaction: rev.down.noTransaction });
-    } else if (!rev && row.down_sql !== null) {
-      const text = row.down_sql.charCodeAt(0) === 0xfeff ? row.down_sql.slice(1) : row.down_sql;
+    } else if (!rev && text !== undefined) {
+      const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
       sources.push({
         revision: row.revision,
         label: `${row.revision}_${row.slug}.down.sql (as kept in the ledger)`,
-        text,
+        text: body,
         checksum: row.down_checksum,
-        noTransaction: parseDirectives(text, 'down').directives.noTransaction,
+        noTransaction: parseDirectives(body, 'down').directives.noTransaction,
       });
     } else {
-      missing.push(rev ? `${rev.id}_${rev.slug} (${dirLabel}/${rev.up.name.replace(/\.up\.sql$/, '.down.sql')} does not exist)` : `${row.revision} (no files, and the ledger kept no down SQL)`);
+      missing.push(rev ? `${rev.id}_${rev.slug} (${dirLabel}/${rev.up.name.replace(/\.up\.sql$/, '.down.sql')} does not exist)` : `${row.revision}_${row.slug} (no files, and the ledger kept no down SQL)`);
     }
   }
   if (missing.length) {

@@ -55,19 +55,35 @@ export interface Opened {
  * always releases the lock and closes the connection. With a predicate, the ledger is read
  * first without the lock, and the lock is taken (and the ledger read again) only when the
  * predicate says there is something to write: a deploy with nothing to do pays no lock.
+ * `prepare` (reading and checking the folder) runs before anything is written; on a server it
+ * runs while the connection is being made.
  */
-export async function withDatabase<T>(
+export async function withDatabase<T, P = undefined>(
   ctx: Context,
   config: Config,
-  mode: 'read' | 'write' | ((rows: LedgerRow[]) => boolean),
-  fn: (s: Opened) => Promise<T>,
+  mode: 'read' | 'write' | ((rows: LedgerRow[], prepared: P) => boolean),
+  fn: (s: Opened, prepared: P) => Promise<T>,
+  prepare?: () => Promise<P>,
 ): Promise<T> {
-  const db = await openConfigured(ctx, config);
+  let prepared = undefined as P;
+  let db: Driver;
+  if (prepare && /^postgres(ql)?:/i.test(config.database.url)) {
+    const [p, d] = await Promise.allSettled([prepare(), openConfigured(ctx, config)]);
+    if (p.status === 'rejected') {
+      if (d.status === 'fulfilled') await d.value.close().catch(() => {});
+      throw p.reason;
+    }
+    if (d.status === 'rejected') throw d.reason;
+    [prepared, db] = [p.value, d.value];
+  } else {
+    if (prepare) prepared = await prepare();
+    db = await openConfigured(ctx, config);
+  }
   let release: (() => Promise<void>) | undefined;
   try {
     const ledger = ledgerName(config);
     let rows = mode === 'write' ? null : await readLedger(db, ledger);
-    if (mode === 'write' || (typeof mode === 'function' && mode(rows!))) {
+    if (mode === 'write' || (typeof mode === 'function' && mode(rows!, prepared))) {
       release = await db.lock({
         ...ledger,
         timeoutMs: config.database.lockTimeoutMs,
@@ -76,7 +92,7 @@ export async function withDatabase<T>(
       await ensureLedger(db, ledger);
       rows = await readLedger(db, ledger);
     }
-    return await fn({ db, ledger, rows: rows! });
+    return await fn({ db, ledger, rows: rows! }, prepared);
   } finally {
     try {
       await release?.();

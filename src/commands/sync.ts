@@ -8,7 +8,6 @@
  */
 import { relative } from 'node:path';
 import type { LedgerRow } from '../adapters/db/ledger.js';
-import { parseDirectives } from '../core/directives.js';
 import { compare } from '../core/drift.js';
 import { DriftError, MigrationFailed, StateError } from '../core/errors.js';
 import type { Folder } from '../core/folder.js';
@@ -18,6 +17,7 @@ import type { Context } from './context.js';
 import { requireOneHead } from './heads.js';
 import { loadFolder, withDatabase, writer } from './project.js';
 import { fmtMs } from './up.js';
+import { downSources, fileOf } from './down.js';
 
 export interface SyncOptions {
   yes?: boolean;
@@ -81,16 +81,10 @@ export async function sync(ctx: Context, opts: SyncOptions): Promise<SyncResult>
       dirLabel,
     };
     try {
-      for (const r of reverts) {
+      const sources = await downSources(db, ledger, reverts, folder, dirLabel);
+      for (const [i, r] of reverts.entries()) {
         ctx.report.progress(`reverting ${r.revision}_${r.slug}`);
-        const text = r.down_sql!;
-        const ms = await revertRevision(env, {
-          revision: r.revision,
-          label: `${r.revision} (down SQL from the ledger)`,
-          text,
-          checksum: r.down_checksum,
-          noTransaction: parseDirectives(text, 'down').directives.noTransaction,
-        });
+        const ms = await revertRevision(env, sources[i]);
         result.done.push({ action: 'revert', revision: r.revision, slug: r.slug });
         ctx.report.line(`reverted ${r.revision}_${r.slug} (${fmtMs(ms)})`);
       }
@@ -141,7 +135,7 @@ function refuse(folder: Folder, rows: readonly LedgerRow[], gone: Set<string>): 
       'finish it with `fmig up --resume`, or after cleaning up by hand, `fmig repair --yes`',
     );
   }
-  const irreversible = rows.filter((r) => gone.has(r.revision) && r.down_sql === null);
+  const irreversible = rows.filter((r) => gone.has(r.revision) && !r.down_kept && !fileOf(r, folder)?.down);
   if (irreversible.length) {
     throw new StateError(
       'irreversible',

@@ -29,14 +29,16 @@ export interface UpResult {
 export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   const config = await ctx.config();
   const target = parseUpTarget(opts.target);
-  const folder = await loadFolder(config);
-  await requireOneHead(ctx, config, folder, 'up');
   const dirLabel = relative(config.root, config.dir) || '.';
-
+  const prepare = async () => {
+    const folder = await loadFolder(config);
+    await requireOneHead(ctx, config, folder, 'up');
+    return folder;
+  };
   // Only a run with something to do takes the lock and creates the ledger.
-  const hasWork = (rows: { revision: string; finished_at: unknown }[]) =>
+  const hasWork = (rows: { revision: string; finished_at: unknown }[], folder: Folder) =>
     rows.some((r) => r.finished_at === null) || planUp(folder.graph, new Set(rows.map((r) => r.revision)), target).length > 0;
-  return withDatabase(ctx, config, opts.dryRun ? 'read' : hasWork, async ({ db, ledger, rows }) => {
+  return withDatabase(ctx, config, opts.dryRun ? 'read' : hasWork, async ({ db, ledger, rows }, folder) => {
     const state = compare(folder, rows);
     refuseOnDrift(state, opts);
     const failed = state.drift.filter((d) => d.kind === 'failed').map((d) => rows.find((r) => r.revision === d.revision)!);
@@ -97,7 +99,7 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
       throw new MigrationFailed(failureMessage(e, folder, opts, state, done), failureHint(e, opts));
     }
     return { applied: done, pending: [], dryRun: false };
-  });
+  }, prepare);
 }
 
 function refuseOnDrift(state: Comparison, opts: UpOptions): void {

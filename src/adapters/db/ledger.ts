@@ -15,7 +15,8 @@ export interface LedgerRow {
   parents: string[];
   up_checksum: string;
   down_checksum: string | null;
-  down_sql: string | null;
+  /** The ledger kept the down file's text (read it with readDownSql where it is needed). */
+  down_kept: boolean;
   started_at: Date;
   finished_at: Date | null;
   statements_done: number | null;
@@ -84,16 +85,30 @@ export async function ensureLedger(s: Session, n: LedgerName): Promise<void> {
   await s.exec(statements.join(';\n'));
 }
 
-/** The ledger's rows in the order they were applied; empty when there is no ledger yet. */
+/** The ledger's rows in the order they were applied, without the down SQL; empty when there is no ledger yet. */
 export async function readLedger(s: Session, n: LedgerName): Promise<LedgerRow[]> {
   try {
-    return await s.query<LedgerRow>(`select * from ${tableRef(n)} order by started_at, revision`);
+    return await s.query<LedgerRow>(
+      `select revision, slug, parents, up_checksum, down_checksum, down_sql is not null as down_kept, started_at, finished_at,
+              statements_done, error, duration_ms, applied_by, git_commit, fmig_version
+         from ${tableRef(n)} order by started_at, revision`,
+    );
   } catch (e) {
     // 42P01 undefined_table, 3F000 invalid_schema_name: no ledger yet.
     const code = toDbError(e)?.sqlstate;
     if (code === '42P01' || code === '3F000') return [];
     throw e;
   }
+}
+
+/** The down SQL the ledger kept for these revisions (those it kept none for are absent). */
+export async function readDownSql(s: Session, n: LedgerName, revisions: string[]): Promise<Map<string, string>> {
+  if (!revisions.length) return new Map();
+  const rows = await s.query<{ revision: string; down_sql: string }>(
+    `select revision, down_sql from ${tableRef(n)} where revision = any($1::text[]) and down_sql is not null`,
+    [revisions],
+  );
+  return new Map(rows.map((r) => [r.revision, r.down_sql]));
 }
 
 export interface AppliedRevision {

@@ -44,7 +44,14 @@ export type ExecutionPlan =
        */
       ownTransaction?: { modes: string };
     }
-  | { mode: 'statements'; statements: Statement[]; blocks: Block[]; reason: 'no-transaction' | 'own-transactions' };
+  | {
+      mode: 'statements';
+      statements: Statement[];
+      blocks: Block[];
+      reason: 'no-transaction' | 'own-transactions' | 'cannot-run-in-transaction';
+      /** For 'cannot-run-in-transaction': the first such statement, e.g. `CREATE INDEX CONCURRENTLY`. */
+      because?: string;
+    };
 
 const OPT_TRANSACTION = new Set(['work', 'transaction']);
 
@@ -112,7 +119,15 @@ export function planExecution(sql: string, noTransaction: boolean): ExecutionPla
   const blocks = findBlocks(controls);
   if (noTransaction) return { mode: 'statements', statements, blocks, reason: 'no-transaction' };
   const controlCount = controls.filter((c) => c !== null).length;
-  if (controlCount === 0) return { mode: 'transaction', script: sql };
+  if (controlCount === 0) {
+    // PostgreSQL refuses these inside any transaction; a file of them runs the way psql and
+    // golang-migrate would run it, statement by statement.
+    for (const st of statements) {
+      const because = cannotRunInTransaction(st.text);
+      if (because) return { mode: 'statements', statements, blocks, reason: 'cannot-run-in-transaction', because };
+    }
+    return { mode: 'transaction', script: sql };
+  }
   const last = statements.length - 1;
   if (controlCount === 2 && last > 0 && controls[0] === 'begin' && controls[last] === 'commit') {
     const script = blank(sql, [statements[0], statements[last]]);
@@ -133,10 +148,40 @@ export function describeExecution(plan: ExecutionPlan): string {
   }
   const n = plan.blocks.length;
   const blocks = `the file's own ${n} transaction block${n === 1 ? '' : 's'}`;
+  if (plan.reason === 'cannot-run-in-transaction') {
+    return `statement by statement, no transaction (${plan.because} cannot run inside one)`;
+  }
   if (plan.reason === 'no-transaction') {
     return `statement by statement, no transaction (-- fmig:no-transaction)${n ? `, ${blocks}` : ''}`;
   }
   return n ? `statement by statement, ${blocks}` : 'statement by statement, no transaction (the file has its own transaction control)';
+}
+
+/**
+ * The statements PostgreSQL will not run inside a transaction block, named as the user wrote
+ * them (upper-cased); null for any other statement.
+ */
+export function cannotRunInTransaction(stmt: string): string | null {
+  const t = leadingTokens(stmt, 12).map((tok) => tok.value);
+  const name = (n: number) => t.slice(0, n).join(' ').toUpperCase();
+  switch (t[0]) {
+    case 'create':
+      if (t[1] === 'index' && t[2] === 'concurrently') return 'CREATE INDEX CONCURRENTLY';
+      if (t[1] === 'unique' && t[2] === 'index' && t[3] === 'concurrently') return 'CREATE UNIQUE INDEX CONCURRENTLY';
+      if (t[1] === 'database' || t[1] === 'tablespace' || t[1] === 'subscription') return name(2);
+      return null;
+    case 'drop':
+      if (t[1] === 'index' && t[2] === 'concurrently') return 'DROP INDEX CONCURRENTLY';
+      if (t[1] === 'database' || t[1] === 'tablespace' || t[1] === 'subscription') return name(2);
+      return null;
+    case 'reindex':
+      return t.includes('concurrently') ? 'REINDEX CONCURRENTLY' : null;
+    case 'alter':
+      return t[1] === 'system' ? 'ALTER SYSTEM' : null;
+    case 'vacuum':
+      return 'VACUUM';
+  }
+  return null;
 }
 
 /** What follows `BEGIN [WORK|TRANSACTION]` or `START TRANSACTION`, comments dropped, e.g. `ISOLATION LEVEL SERIALIZABLE, READ ONLY`. */

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadModule, parseSync } from 'libpg-query';
 import { PGlite } from '@electric-sql/pglite';
-import { isTransactionControl, planExecution, describeExecution, blockAt, findBlocks } from '../../dist/core/transactions.js';
+import { isTransactionControl, planExecution, describeExecution, blockAt, findBlocks, cannotRunInTransaction } from '../../dist/core/transactions.js';
 import { splitStatements } from '../../dist/core/split.js';
 
 await loadModule();
@@ -85,6 +85,27 @@ test('isTransactionControl agrees with PostgreSQL on every corpus statement', ()
     }
   }
   assert.ok(controls >= 10, 'the corpus exercises transaction control');
+});
+
+test('statements PostgreSQL refuses inside a transaction make the file run statement by statement', () => {
+  const sql = '-- golang-migrate style, no directive\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\n';
+  const plan = planExecution(sql, false);
+  assert.is(plan.mode, 'statements');
+  assert.is(plan.reason, 'cannot-run-in-transaction');
+  assert.is(describeExecution(plan), 'statement by statement, no transaction (CREATE INDEX CONCURRENTLY cannot run inside one)');
+  for (const [stmt, name] of [
+    ['create unique index concurrently x on t(a)', 'CREATE UNIQUE INDEX CONCURRENTLY'],
+    ['DROP INDEX CONCURRENTLY x', 'DROP INDEX CONCURRENTLY'],
+    ['reindex (verbose) index concurrently x', 'REINDEX CONCURRENTLY'],
+    ['vacuum analyze t', 'VACUUM'],
+    ['alter system set work_mem = 1', 'ALTER SYSTEM'],
+    ['create database x', 'CREATE DATABASE'],
+  ]) assert.is(cannotRunInTransaction(stmt), name, stmt);
+  for (const stmt of ['create index x on t(a)', 'drop index x', 'reindex index x', "select 'create index concurrently'", 'alter table t add column concurrently int']) {
+    assert.is(cannotRunInTransaction(stmt), null, stmt);
+  }
+  // Inside a function body it is not top level.
+  assert.is(planExecution("do $$ begin execute 'vacuum'; end $$;", false).mode, 'transaction');
 });
 
 test('a file without transaction control runs as one transaction, as written', () => {

@@ -49,4 +49,21 @@ forEachTarget('engine: own transaction blocks', (test, { fresh }) => {
     const s = await state(url);
     assert.equal(s.rows.map((x) => x.revision), ['001']);
   });
+
+  test('a golang-migrate file holding CREATE INDEX CONCURRENTLY without a directive applies, outside a transaction', async () => {
+    const { url } = await fresh();
+    const p = await project({
+      '1_steps': 'create table steps (step int primary key, note text);\n',
+      '2_note_index': 'CREATE INDEX CONCURRENTLY steps_note ON steps (note);\n',
+    });
+    let r = await p.fmig('up', '--dry-run', '--url', url);
+    assert.match(r.stdout, 'statement by statement, no transaction (CREATE INDEX CONCURRENTLY cannot run inside one)');
+    r = await p.fmig('up', '--url', url);
+    assert.is(r.code, 0, r.stderr);
+    const s = await state(url);
+    assert.equal(s.rows.map((x) => [x.revision, x.statements_done]), [['1', null], ['2', 1]]);
+    const idx = await inspect(url, (db) => db.query("select indexname from pg_indexes where indexname = 'steps_note'"));
+    assert.is(idx.length, 1);
+  });
 });
+

@@ -98,7 +98,8 @@ forEachTarget('lock', (it, { target, fresh }) => {
     const db = await open(url);
     const release = await db.lock({ ...ledger, timeoutMs: 5000 });
     if (pglite) return { pid: process.pid, letGo: () => db.close() };
-    const [{ pid }] = await db.query(`select pid from pg_locks where locktype = 'advisory' and granted`);
+    const [{ pid }] = await db.query(`select pid from pg_locks where locktype = 'advisory' and granted
+      and database = (select oid from pg_database where datname = current_database())`);
     return { pid, letGo: release };
   };
 

@@ -6,7 +6,7 @@ import { cac } from 'cac';
 import type { Config } from './adapters/config-types.js';
 import type { Context, Reporter } from './commands/context.js';
 import { FmigError, UsageError } from './core/errors.js';
-import { editDistance } from './core/directives.js';
+import { closest } from './core/suggest.js';
 import { version } from './version.js';
 
 interface Io {
@@ -215,9 +215,8 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
       cli.outputHelp();
       return 0;
     }
-    const names = COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
-    const near = names.map((n) => [n, editDistance(word, n)] as const).sort((a, b) => a[1] - b[1])[0];
-    throw new UsageError(`unknown command "${word}"${near && near[1] <= 2 ? ` (did you mean "${near[0]}"?)` : ''}`, 'see `fmig --help`');
+    const near = closest(word, COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
+    throw new UsageError(`unknown command "${word}"${near ? ` (did you mean "${near}"?)` : ''}`, 'see `fmig --help`');
   }
   try {
     await cli.runMatchedCommand();

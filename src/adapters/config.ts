@@ -5,7 +5,7 @@ import { parse, TomlError } from 'smol-toml';
 import type { Config } from './config-types.js';
 import { maskUrl } from './db/driver.js';
 import { ConfigError } from '../core/errors.js';
-import { editDistance } from '../core/directives.js';
+import { closest } from '../core/suggest.js';
 import { parseDuration } from '../core/duration.js';
 
 export const CONFIG_FILE = 'migrate.toml';
@@ -128,15 +128,6 @@ function unknownKey(name: string, key: string, isTbl: boolean, shape: Shape, pre
   return `unknown ${isTbl ? 'table' : 'key'} "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}; valid here: ${known}`;
 }
 
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word, c);
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
 
 function flatten(shape: Shape, prefix: string): string[] {
   return Object.entries(shape).flatMap(([k, v]) => (typeof v === 'object' ? [prefix + k, ...flatten(v, `${prefix}${k}.`)] : [prefix + k]));

@@ -5,7 +5,9 @@
  */
 import type { Driver, Session } from '../adapters/db/driver.js';
 import { toDbError } from '../adapters/db/driver.js';
+import type { Config } from '../adapters/config-types.js';
 import * as L from '../adapters/db/ledger.js';
+import { writer } from './project.js';
 import { formatFailure } from '../core/failure.js';
 import type { Revision } from '../core/folder.js';
 import { splitStatements, type Statement } from '../core/split.js';
@@ -33,6 +35,17 @@ export class RevisionFailed extends Error {
   ) {
     super(report);
   }
+}
+
+/** The runner's environment for a command that has the database open (and, for writers, locked). */
+export async function runEnv(db: Driver, ledger: L.LedgerName, config: Config, dirLabel: string): Promise<RunEnv> {
+  return {
+    db,
+    ledger,
+    writer: await writer(db, config),
+    reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs),
+    dirLabel,
+  };
 }
 
 /** Puts the session back to the state every revision starts from: defaults plus fmig's own settings. */

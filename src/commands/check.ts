@@ -18,9 +18,9 @@ import { readSnapshot } from '../adapters/db/snapshot.js';
 import { MigrationFailed, StateError } from '../core/errors.js';
 import type { Revision } from '../core/folder.js';
 import { diffSnapshots } from '../core/snapshot-diff.js';
-import { applyRevision, revertRevision, RevisionFailed, sessionReset, type RunEnv } from './apply.js';
+import { applyRevision, revertRevision, RevisionFailed, runEnv, type RunEnv } from './apply.js';
 import type { Context } from './context.js';
-import { ledgerName, loadFolder, writer } from './project.js';
+import { ledgerName, loadFolder } from './project.js';
 
 export interface CheckedRevision {
   revision: string;
@@ -49,7 +49,7 @@ export async function check(ctx: Context): Promise<{ result: CheckResult; exitCo
   const result = await withThrowaway(ctx, config, async (db, label) => {
     const ledger = ledgerName(config);
     await ensureLedger(db, ledger);
-    const env: RunEnv = { db, ledger, writer: await writer(db, config), reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs), dirLabel };
+    const env = await runEnv(db, ledger, config, dirLabel);
     return roundTrips(ctx, env, order, label);
   });
   return { result, exitCode: result.ok ? 0 : 1 };

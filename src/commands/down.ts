@@ -7,10 +7,10 @@ import { parseDownTarget, planDown } from '../core/plan.js';
 import { describeExecution, planExecution } from '../core/transactions.js';
 import type { Session } from '../adapters/db/driver.js';
 import { readDownSql, type LedgerName, type LedgerRow } from '../adapters/db/ledger.js';
-import { revertRevision, RevisionFailed, sessionReset, type DownSource, type RunEnv } from './apply.js';
+import { revertRevision, RevisionFailed, runEnv, type DownSource } from './apply.js';
 import type { Context } from './context.js';
 import { fmtMs } from './up.js';
-import { loadFolder, withDatabase, writer } from './project.js';
+import { loadFolder, withDatabase } from './project.js';
 
 export interface DownOptions {
   target?: string;
@@ -55,7 +55,7 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
     }
 
     if (!sources.length) ctx.report.line('nothing to revert');
-    const env: RunEnv = { db, ledger, writer: await writer(db, config), reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs), dirLabel };
+    const env = await runEnv(db, ledger, config, dirLabel);
     const done: DownResult['reverted'] = [];
     for (const src of sources) {
       ctx.report.progress(`reverting ${src.revision} (${done.length + 1}/${sources.length})`);

@@ -12,10 +12,10 @@ import { compare } from '../core/drift.js';
 import { DriftError, MigrationFailed, StateError } from '../core/errors.js';
 import type { Folder } from '../core/folder.js';
 import { planUp } from '../core/plan.js';
-import { applyRevision, revertRevision, RevisionFailed, sessionReset, type RunEnv } from './apply.js';
+import { applyRevision, revertRevision, RevisionFailed, runEnv } from './apply.js';
 import type { Context } from './context.js';
 import { requireOneHead } from './heads.js';
-import { loadFolder, withDatabase, writer } from './project.js';
+import { loadFolder, withDatabase } from './project.js';
 import { fmtMs } from './up.js';
 import { downSources, fileOf } from './down.js';
 
@@ -73,13 +73,7 @@ export async function sync(ctx: Context, opts: SyncOptions): Promise<SyncResult>
       );
     }
 
-    const env: RunEnv = {
-      db,
-      ledger,
-      writer: await writer(db, config),
-      reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs),
-      dirLabel,
-    };
+    const env = await runEnv(db, ledger, config, dirLabel);
     try {
       const sources = await downSources(db, ledger, reverts, folder, dirLabel);
       for (const [i, r] of reverts.entries()) {

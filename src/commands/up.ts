@@ -9,7 +9,7 @@ import { describeExecution, planExecution } from '../core/transactions.js';
 import type { RevisionFailed, RunEnv } from './apply.js';
 import type { Context } from './context.js';
 import { requireOneHead } from './heads.js';
-import { loadFolder, withDatabase, writer } from './project.js';
+import { loadFolder, withDatabase } from './project.js';
 
 export interface UpOptions {
   target?: string;
@@ -67,14 +67,8 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
       return { applied: done, pending: [], dryRun: false };
     }
     // The runner (splitter, error formatting) loads only when there is something to run.
-    const { applyRevision, RevisionFailed, sessionReset } = await import('./apply.js');
-    const env: RunEnv = {
-      db,
-      ledger,
-      writer: await writer(db, config),
-      reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs),
-      dirLabel,
-    };
+    const { applyRevision, RevisionFailed, runEnv } = await import('./apply.js');
+    const env = await runEnv(db, ledger, config, dirLabel);
 
     try {
       for (const row of failed) {

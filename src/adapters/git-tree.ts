@@ -10,24 +10,57 @@ export function firstLine(stderr: string): string {
   return (stderr.trim().split('\n')[0] ?? '').replace(/^(fatal|error): /, '');
 }
 
-export type Probe = { repo: true; oids: Map<string, string | null> } | { repo: false; reason: string };
+export type Probe = { repo: true; oids: Map<string, string | null>; folders: Map<string, Map<string, string>> } | { repo: false; reason: string };
 
-/** Resolves each name to a commit id (null when missing), or says why this is not a usable repository. One call. */
-export async function probe(cwd: string, names: string[]): Promise<Probe> {
+/**
+ * Resolves each name to a commit id (null when missing) and lists, on each of `listed` that
+ * resolves, the `*.sql` files directly in `dirRel` (name → blob id); or says why this is not
+ * a usable repository. One call: the folder's tree comes in the same stream as the commits.
+ */
+export async function probe(cwd: string, names: string[], listed: string[] = [], dirRel = '.'): Promise<Probe> {
+  const folder = dirRel === '' || dirRel === '.' ? './' : `./${dirRel.replace(/\/$/, '')}`;
+  const queries = [...names.map((n) => `${n}^{commit}`), ...listed.map((n) => `${n}:${folder}`)];
   let r: GitResult;
   try {
-    r = await gitRaw(cwd, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], names.map((n) => `${n}^{commit}\n`).join(''));
+    r = await gitRaw(cwd, ['cat-file', '--batch'], queries.map((q) => `${q}\n`).join(''));
   } catch {
     return { repo: false, reason: 'git is not installed' };
   }
   if (r.code !== 0) return { repo: false, reason: /not a git repository/i.test(r.stderr) ? 'not a git repository' : firstLine(r.stderr) };
-  const lines = r.stdout.toString('utf8').split('\n');
+  // Each answer: `<oid> <type> <size>` LF <content> LF, or `<query> missing` LF (ambiguous likewise).
+  const buf = r.stdout;
+  const answers: { oid: string; type: string; start: number; end: number }[] = [];
+  for (let pos = 0; pos < buf.length && answers.length < queries.length; ) {
+    const nl = buf.indexOf(10, pos);
+    if (nl === -1) break;
+    const m = /^([0-9a-f]{40,64}) (\S+) (\d+)$/.exec(buf.toString('utf8', pos, nl));
+    const size = m ? Number(m[3]) : 0;
+    answers.push(m ? { oid: m[1], type: m[2], start: nl + 1, end: nl + 1 + size } : { oid: '', type: 'missing', start: 0, end: 0 });
+    pos = m ? nl + 1 + size + 1 : nl + 1;
+  }
   const oids = new Map<string, string | null>();
-  names.forEach((n, i) => {
-    const m = /^([0-9a-f]{40,64}) commit$/.exec(lines[i] ?? '');
-    oids.set(n, m ? m[1] : null);
+  names.forEach((n, i) => oids.set(n, answers[i]?.type === 'commit' ? answers[i].oid : null));
+  const folders = new Map<string, Map<string, string>>();
+  listed.forEach((n, i) => {
+    const a = answers[names.length + i];
+    if (oids.get(n)) folders.set(n, a?.type === 'tree' ? treeFiles(buf, a.start, a.end, a.oid.length / 2) : new Map());
   });
-  return { repo: true, oids };
+  return { repo: true, oids, folders };
+}
+
+/** The `*.sql` blobs (not symlinks, trees or submodules) of a raw tree object: `<mode> SP <name> NUL <raw oid>` each. */
+function treeFiles(buf: Buffer, start: number, end: number, oidBytes: number): Map<string, string> {
+  const files = new Map<string, string>();
+  for (let pos = start; pos < end; ) {
+    const sp = buf.indexOf(32, pos);
+    const nul = buf.indexOf(0, sp);
+    if (sp === -1 || nul === -1 || nul + 1 + oidBytes > end) break;
+    // Regular files have modes 100644, 100755 (and the old 100664).
+    const regular = nul - sp > 4 && buf[pos] === 0x31 && buf[pos + 1] === 0x30 && buf[pos + 2] === 0x30 && buf.toString('latin1', nul - 4, nul) === '.sql';
+    if (regular) files.set(buf.toString('utf8', sp + 1, nul), buf.toString('hex', nul + 1, nul + 1 + oidBytes));
+    pos = nul + 1 + oidBytes;
+  }
+  return files;
 }
 
 /** The `*.sql` files directly in `dirRel` (relative to cwd) on a tree-ish: name → blob id. One call. */
@@ -35,13 +68,19 @@ export async function lsTree(cwd: string, treeish: string, dirRel: string): Prom
   const r = await gitRaw(cwd, ['ls-tree', '-r', '-z', treeish, '--', pathspec(dirRel)]);
   if (r.code !== 0) throw new Error(`git ls-tree ${treeish}: ${firstLine(r.stderr)}`);
   const files = new Map<string, string>();
-  for (const rec of r.stdout.toString('utf8').split('\0')) {
-    // <mode> SP <type> SP <object> TAB <path>
-    const tab = rec.indexOf('\t');
-    if (tab === -1) continue;
-    const [mode, type, oid] = rec.slice(0, tab).split(' ');
-    const name = inFolder(rec.slice(tab + 1), dirRel);
-    if (name && type === 'blob' && mode !== '120000') files.set(name, oid);
+  const text = r.stdout.toString('utf8');
+  const prefix = dirRel === '' || dirRel === '.' ? '' : `${dirRel.replace(/\/$/, '')}/`;
+  // <mode> SP <type> SP <object> TAB <path> NUL, scanned in place: thousands of records, few strings.
+  for (let pos = 0; pos < text.length; ) {
+    let end = text.indexOf('\0', pos);
+    if (end === -1) end = text.length;
+    const tab = text.indexOf('\t', pos);
+    const sp = text.indexOf(' ', pos);
+    if (tab !== -1 && tab < end && text.startsWith(' blob ', sp) && !text.startsWith('120000', pos) && text.startsWith(prefix, tab + 1) && text.startsWith('.sql', end - 4)) {
+      const name = text.slice(tab + 1 + prefix.length, end);
+      if (!name.includes('/')) files.set(name, text.slice(sp + 6, tab));
+    }
+    pos = end + 1;
   }
   return files;
 }

@@ -1,18 +1,18 @@
 /**
  * What verify reads from git, in a constant number of calls: the main ref's folder, the fork
- * point's, and the folder here (working tree or index) with each file's bytes and blob id.
- * Files unchanged since main are read from git in one stream rather than opened one by one.
+ * point's, and the folder here (working tree or index) with each file's blob id and its bytes,
+ * or, for a file git reports identical to a blob an earlier run read, that blob's cached header.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SourceFile } from '../core/folder.js';
+import { summarise, type FileSummary, type SourceFile } from '../core/folder.js';
+import { findGitDir, openHeaderCache, type HeaderCache } from '../adapters/header-cache.js';
 import type { Skipped } from '../core/findings.js';
 import { publishedState, type PublishedState } from '../core/verify-rules.js';
 import { blobId, catBlobs, diffWorking, folderBefore, isShallow, lsFiles, lsTree, mergeBase, probe } from '../adapters/git-tree.js';
 
-export interface HereFile extends SourceFile {
-  blob: string;
-}
+/** A file here with its blob id: its bytes, or its summary when git vouches for its content and an earlier run read it. */
+export type HereFile = (SourceFile | FileSummary) & { blob: string };
 
 export interface GitView {
   /** The folder as checked: working tree, or the index with `--staged`. */
@@ -42,6 +42,8 @@ export interface ReadOptions {
   main: string | null;
   /** Other names to resolve (the `--against` ref). */
   extra: string[];
+  /** Files git reports unchanged may come as summaries from the header cache, with empty checksums. */
+  summaries: boolean;
 }
 
 const NEEDS_HISTORY = ['published', 'out-of-order', 'main-moved'];
@@ -50,8 +52,20 @@ const NEEDS_HISTORY = ['published', 'out-of-order', 'main-moved'];
 export async function readGit(o: ReadOptions): Promise<GitView | { skipped: Skipped[] }> {
   const candidates = o.main ? [o.main] : ['origin/main', 'main'];
   const indexing = o.staged ? lsFiles(o.root, o.dirRel).catch(() => null) : null;
-  const probed = await probe(o.root, ['HEAD', ...candidates, ...o.extra]);
+  const probing = probe(o.root, ['HEAD', ...candidates, ...o.extra], candidates, o.dirRel);
+  // Start the comparison with main before the probe names main's ref, on a guess the probe then confirms.
+  const gitDir = findGitDir(o.root);
+  const guess = guessMain(gitDir, candidates);
+  const early = {
+    base: mergeBase(o.root, 'HEAD', guess).catch(() => null),
+    changed: o.staged ? null : diffWorking(o.root, guess, o.dirRel).catch(() => null),
+  };
+  // While git works: the names on disk, and what earlier runs learnt of the files git will call unchanged.
+  const names = o.staged ? null : sqlNames(o.dir);
+  const cache = o.summaries ? openHeaderCache(gitDir) : null;
+  const probed = await probing;
   if (!probed.repo) {
+    await Promise.all([early.base, early.changed]);
     const skipped = NEEDS_HISTORY.map((check) => ({ check, reason: probed.reason }));
     if (o.staged) skipped.unshift({ check: 'staged', reason: `${probed.reason}: checked the folder on disk instead of the index` });
     return { skipped };
@@ -62,47 +76,60 @@ export async function readGit(o: ReadOptions): Promise<GitView | { skipped: Skip
   const mainOid = mainRef ? oids.get(mainRef)! : null;
   const head = oids.get('HEAD') ?? null;
   const oidLength = (mainOid ?? head)?.length ?? 40;
+  const guessed = mainRef === guess;
 
   const pending = Promise.all([
-    mainOid ? lsTree(o.root, mainOid, o.dirRel) : missingMain(o.root, candidates, skipped),
-    mainOid && head ? mergeBase(o.root, head, mainOid) : null,
-    mainOid && !o.staged ? diffWorking(o.root, mainOid, o.dirRel) : null,
+    mainRef ? probed.folders.get(mainRef)! : missingMain(o.root, candidates, skipped),
+    mainOid && head ? (guessed ? early.base.then((b) => b ?? mergeBase(o.root, head, mainOid)) : mergeBase(o.root, head, mainOid)) : null,
+    mainOid && !o.staged ? (guessed ? early.changed!.then((c) => c ?? diffWorking(o.root, mainOid, o.dirRel)) : diffWorking(o.root, mainOid, o.dirRel)) : null,
     indexing,
   ]);
-  // Read the files while git works; its answers say which of them differ from main.
-  const disk = readFiles(o.dir);
   const [main, base, changed, index] = await pending;
 
-  // The folder here as name → blob id; bytes from disk, or from git for what only the index has.
+  // The folder here as name → blob id, each file by its bytes or, when git vouches for its content, its cached summary.
   const blobs = new Map<string, string>();
-  const bytesOf = new Map<string, Uint8Array>();
+  const here: HereFile[] = [];
   const normalised: string[] = [];
   let unmerged: string[] = [];
   if (o.staged && index) {
     unmerged = index.unmerged;
-    const byBlob = new Map<string, Uint8Array>();
-    for (const [, bytes] of disk) byBlob.set(blobId(bytes, oidLength), bytes);
+    const wanted: [string, string][] = [];
     for (const [name, blob] of index.files) {
       blobs.set(name, blob);
-      const bytes = byBlob.get(blob);
-      if (bytes) bytesOf.set(name, bytes);
+      const hit = cache?.get(blob);
+      if (hit) here.push({ name, blob, header: hit.header, checksum: '', crlf: hit.crlf });
+      else wanted.push([name, blob]);
+    }
+    const stored = await catBlobs(o.root, wanted.map(([, blob]) => blob));
+    for (const [name, blob] of wanted) {
+      const bytes = stored.get(blob) ?? new Uint8Array();
+      here.push({ name, blob, bytes });
+      learn(cache, blob, name, bytes, false);
     }
   } else {
-    for (const [name, bytes] of disk) {
+    for (const name of names ?? sqlNames(o.dir)) {
       const same = main?.get(name);
-      blobs.set(name, same !== undefined && !changed?.has(name) ? same : blobId(bytes, oidLength));
-      bytesOf.set(name, bytes);
+      const unchanged = same !== undefined && !changed?.has(name);
+      const hit = unchanged ? cache?.get(same) : undefined;
+      if (hit) {
+        blobs.set(name, same!);
+        here.push({ name, blob: same!, header: hit.header, checksum: '', crlf: hit.crlf });
+        continue;
+      }
+      const bytes = readFileSync(join(o.dir, name));
+      const blob = unchanged ? same! : blobId(bytes, oidLength);
       // Git calls it unchanged, yet the bytes hold a CR: a line-ending filter stores it as main has it.
-      if (same !== undefined && !changed?.has(name) && bytes.includes(13) && blobId(bytes, oidLength) !== same) normalised.push(name);
+      const filtered = unchanged && bytes.includes(13) && blobId(bytes, oidLength) !== same;
+      if (filtered) normalised.push(name);
+      blobs.set(name, blob);
+      here.push({ name, blob, bytes });
+      if (unchanged) learn(cache, blob, name, bytes, filtered);
     }
   }
+  cache?.save(() => new Set([...blobs.values(), ...(main?.values() ?? [])]));
 
   const forkOid = base?.oid ?? null;
-  const [fork, stored] = await Promise.all([
-    main && forkOid ? (forkOid === mainOid ? main : folderBefore(o.root, forkOid, mainOid!, o.dirRel, main)) : null,
-    catBlobs(o.root, [...blobs].filter(([name]) => !bytesOf.has(name)).map(([, blob]) => blob)),
-  ]);
-  const here: HereFile[] = [...blobs].map(([name, blob]) => ({ name, blob, bytes: bytesOf.get(name) ?? stored.get(blob) ?? new Uint8Array() }));
+  const fork = main && forkOid ? (forkOid === mainOid ? main : await folderBefore(o.root, forkOid, mainOid!, o.dirRel, main)) : null;
 
   if (main && !fork) {
     const reason = (await isShallow(o.root))
@@ -127,18 +154,37 @@ export async function readGit(o: ReadOptions): Promise<GitView | { skipped: Skip
   return { here, normalised, unmerged, mainRef, main, state, gained, oids, skipped };
 }
 
-/** The `.sql` files directly in the folder with their bytes; none when it does not exist. */
-function readFiles(dir: string): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>();
-  let names: string[];
+/** Which candidate names the main ref, from the refs on disk; only a guess (refs may be packed elsewhere or symbolic). */
+function guessMain(gitDir: string | null, candidates: string[]): string {
+  if (candidates.length === 1 || !gitDir) return candidates[0];
+  let packed = '';
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.sql')).sort();
+    packed = readFileSync(join(gitDir, 'packed-refs'), 'utf8');
   } catch {
-    return out;
+    // no packed refs
   }
-  for (const name of names) out.set(name, readFileSync(join(dir, name)));
-  return out;
+  const found = candidates.find((c) =>
+    [`refs/remotes/${c}`, `refs/heads/${c}`].some((ref) => existsSync(join(gitDir, ref)) || packed.includes(` ${ref}\n`)),
+  );
+  return found ?? candidates[candidates.length - 1];
 }
+
+/** The `.sql` names directly in the folder; none when it does not exist. */
+function sqlNames(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => n.endsWith('.sql')).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Records the header of a blob's content; `filtered` when git's filters changed its line endings (no CRLF warning then). */
+function learn(cache: HeaderCache | null, blob: string, name: string, bytes: Uint8Array, filtered: boolean): void {
+  const s = cache && summarise({ name, bytes }, noChecksum);
+  if (s) cache!.set(blob, { header: s.header, crlf: s.crlf && !filtered });
+}
+
+const noChecksum = (): string => '';
 
 async function missingMain(root: string, candidates: string[], skipped: Skipped[]): Promise<null> {
   const names = candidates.join(' or ');
@@ -149,11 +195,16 @@ async function missingMain(root: string, candidates: string[], skipped: Skipped[
   return null;
 }
 
-/** Bytes for the files of a tree listing: from the known files where the blob matches, the rest from git in one call. */
-export async function treeFiles(root: string, tree: Map<string, string>, known: readonly HereFile[]): Promise<SourceFile[]> {
-  const byBlob = new Map(known.map((f) => [f.blob, f.bytes]));
+/** The files of a tree listing: as the known file where the blob matches, the rest with bytes from git in one call. */
+export async function treeFiles(root: string, tree: Map<string, string>, known: readonly HereFile[]): Promise<(SourceFile | FileSummary)[]> {
+  const byBlob = new Map(known.map((f) => [f.blob, f]));
   const fetched = await catBlobs(root, [...tree.values()].filter((b) => !byBlob.has(b)));
-  return [...tree].map(([name, blob]) => ({ name, bytes: byBlob.get(blob) ?? fetched.get(blob) ?? new Uint8Array() }));
+  return [...tree].map(([name, blob]) => {
+    const f = byBlob.get(blob);
+    if (f && 'bytes' in f) return { name, bytes: f.bytes };
+    if (f) return { name, header: f.header, checksum: f.checksum, crlf: f.crlf };
+    return { name, bytes: fetched.get(blob) ?? new Uint8Array() };
+  });
 }
 
 export { lsTree };

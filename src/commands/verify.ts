@@ -7,7 +7,7 @@ import { mergeTree, topPrefix } from '../adapters/git-tree.js';
 import type { Hasher } from '../core/checksum.js';
 import { FolderError, UsageError, type FileProblem } from '../core/errors.js';
 import { failing, formatFinding, type Finding, type Skipped } from '../core/findings.js';
-import { parseFolder, type Folder, type SourceFile } from '../core/folder.js';
+import { parseFolder, type FileSummary, type Folder, type SourceFile } from '../core/folder.js';
 import { crlfFindings, driftFindings, folderFindings, headFindings, mainMovedFindings, outOfOrderFindings, publishedFindings } from '../core/verify-rules.js';
 import type { Context } from './context.js';
 import { lsTree, readGit, treeFiles, type GitView } from './verify-git.js';
@@ -36,7 +36,7 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
   // Checksums matter only to the ledger check: without --db, skip computing them.
   const [hash, read] = await Promise.all([
     opts.db ? loadHasher() : noChecksum,
-    readGit({ root: config.root, dir: config.dir, dirRel, staged: !!opts.staged, main: config.git.main, extra: opts.against ? [opts.against] : [] }),
+    readGit({ root: config.root, dir: config.dir, dirRel, staged: !!opts.staged, main: config.git.main, extra: opts.against ? [opts.against] : [], summaries: !opts.db }),
   ]);
   const view = 'here' in read ? read : null;
   const files = view ? view.here : readFolder(config.dir);
@@ -86,7 +86,7 @@ async function loadHasher(): Promise<Hasher> {
   return (await import('../core/checksum.js')).loadHasher();
 }
 
-function parse(files: readonly SourceFile[], hash: Hasher, dirRel: string, findings: Finding[], merged?: string): Folder | null {
+function parse(files: readonly (SourceFile | FileSummary)[], hash: Hasher, dirRel: string, findings: Finding[], merged?: string): Folder | null {
   try {
     return parseFolder(files, hash);
   } catch (e) {

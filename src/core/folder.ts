@@ -1,6 +1,7 @@
 /**
- * A revision folder from its files' names and bytes: revisions, their directives and checksums,
- * and the graph. Every problem is gathered and reported together, naming each file.
+ * A revision folder from its files' names and bytes (or from summaries of files already read):
+ * revisions, their directives and checksums, and the graph. Every problem is gathered and
+ * reported together, naming each file.
  */
 import type { Hasher } from './checksum.js';
 import { FolderError, type FileProblem } from './errors.js';
@@ -14,9 +15,21 @@ export interface SourceFile {
   bytes: Uint8Array;
 }
 
+/**
+ * A file reduced to what the graph needs of it: its header (the blank and comment lines before
+ * the first line of SQL, where directives live), checksum and line endings. A folder assembled
+ * from summaries has the right graph, checksums and flags, but only headers for texts.
+ */
+export interface FileSummary {
+  name: string;
+  header: string;
+  checksum: string;
+  crlf: boolean;
+}
+
 export interface RevisionFile {
   name: string;
-  /** The text that runs: UTF-8 with a leading BOM dropped. */
+  /** The text that runs: UTF-8 with a leading BOM dropped (only the header when parsed from a FileSummary). */
   text: string;
   checksum: string;
   noTransaction: boolean;
@@ -44,10 +57,10 @@ export interface Folder {
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Parses a folder's files; throws FolderError naming every offending file. Non-`.sql` names are ignored. */
-export function parseFolder(files: readonly SourceFile[], hash: Hasher): Folder {
+/** Parses a folder's files (bytes, or summaries); throws FolderError naming every offending file. Non-`.sql` names are ignored. */
+export function parseFolder(files: readonly (SourceFile | FileSummary)[], hash: Hasher): Folder {
   const problems: FileProblem[] = [];
-  const sides = new Map<string, { slug: string; up?: SourceFile; down?: SourceFile; names: string[]; clash: boolean }>();
+  const sides = new Map<string, { slug: string; up?: SourceFile | FileSummary; down?: SourceFile | FileSummary; names: string[]; clash: boolean }>();
   for (const f of files) {
     if (!f.name.endsWith('.sql')) continue;
     const parsed = parseFileName(f.name);
@@ -110,22 +123,58 @@ export function parseFolder(files: readonly SourceFile[], hash: Hasher): Folder 
   }
 }
 
-function readSide(f: SourceFile, direction: Direction, hash: Hasher, problems: FileProblem[]): { file: RevisionFile; parents: string[] | null } | null {
+/** A file's summary from its bytes; null when they are not UTF-8 (parseFolder reports that from the bytes). */
+export function summarise(f: SourceFile, hash: Hasher): FileSummary | null {
+  const text = decode(f.bytes);
+  return text === null ? null : { name: f.name, header: headerOf(text), checksum: hash(f.bytes), crlf: text.includes('\r') };
+}
+
+function readSide(f: SourceFile | FileSummary, direction: Direction, hash: Hasher, problems: FileProblem[]): { file: RevisionFile; parents: string[] | null } | null {
   let text: string;
-  try {
-    text = decoder.decode(f.bytes);
-  } catch {
-    problems.push({ code: 'not-utf8', files: [f.name], message: `${f.name}: not valid UTF-8; save it as UTF-8` });
-    return null;
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const { directives, problems: found } = parseDirectives(text, direction);
+  if ('bytes' in f) {
+    const decoded = decode(f.bytes);
+    if (decoded === null) {
+      problems.push({ code: 'not-utf8', files: [f.name], message: `${f.name}: not valid UTF-8; save it as UTF-8` });
+      return null;
+    }
+    text = decoded;
+  } else text = f.header;
+  // Directives are read from the text each time, never trusted from a summary: a summary holds the header, not its meaning.
+  const { directives, problems: found } = text === '' ? NO_DIRECTIVES : parseDirectives(text, direction);
   for (const p of found) problems.push({ code: p.code, files: [f.name], message: `${f.name}: ${p.message}` });
   if (found.length) return null;
-  return {
-    file: { name: f.name, text, checksum: hash(f.bytes), noTransaction: directives.noTransaction, crlf: text.includes('\r') },
-    parents: directives.parents,
-  };
+  const checksum = 'bytes' in f ? hash(f.bytes) : f.checksum;
+  const crlf = 'bytes' in f ? text.includes('\r') : f.crlf;
+  return { file: { name: f.name, text, checksum, noTransaction: directives.noTransaction, crlf }, parents: directives.parents };
+}
+
+// What parseDirectives finds in an empty text; most summaries have an empty header.
+const NO_DIRECTIVES = { directives: { parents: null, noTransaction: false }, problems: [] } as const;
+
+function decode(bytes: Uint8Array): string | null {
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    return null;
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * The lines parseDirectives reads: up to the first that is neither blank nor a `--` comment.
+ * Reading the header alone gives the same directives and line numbers as the whole text.
+ */
+function headerOf(text: string): string {
+  let pos = 0;
+  while (pos < text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end === -1) end = text.length;
+    const line = text.slice(pos, end).trim();
+    if (line !== '' && !line.startsWith('--')) return text.slice(0, pos);
+    pos = end + 1;
+  }
+  return text;
 }
 
 function sortProblems(problems: FileProblem[]): FileProblem[] {

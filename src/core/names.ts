@@ -9,7 +9,6 @@ export interface ParsedName {
 }
 
 const NAME = /^([0-9A-Za-z]+)_(.*)\.(up|down)\.sql$/s;
-const DIGITS = /^[0-9]+$/;
 
 /** Parses a revision file name; null when it is not one. */
 export function parseFileName(name: string): ParsedName | null {
@@ -30,15 +29,32 @@ export function fileName(revision: string, slug: string, direction: Direction): 
  */
 export function compareIds(a: string, b: string): number {
   if (a === b) return 0;
-  if (DIGITS.test(a) && DIGITS.test(b)) {
-    const x = a.replace(/^0+(?=.)/, '');
-    const y = b.replace(/^0+(?=.)/, '');
-    if (x.length !== y.length) return x.length - y.length;
-    if (x !== y) return x < y ? -1 : 1;
+  // Sorting thousands of ids calls this often: no regexes, no new strings.
+  if (allDigits(a) && allDigits(b)) {
+    let i = 0;
+    let j = 0;
+    while (i < a.length - 1 && a.charCodeAt(i) === 48) i++;
+    while (j < b.length - 1 && b.charCodeAt(j) === 48) j++;
+    const la = a.length - i;
+    const lb = b.length - j;
+    if (la !== lb) return la - lb;
+    for (; i < a.length; i++, j++) {
+      const d = a.charCodeAt(i) - b.charCodeAt(j);
+      if (d !== 0) return d;
+    }
   }
   return a < b ? -1 : 1;
 }
 
+function allDigits(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 export function isAllDigits(id: string): boolean {
-  return DIGITS.test(id);
+  return allDigits(id);
 }

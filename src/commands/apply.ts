@@ -10,7 +10,7 @@ import * as L from '../adapters/db/ledger.js';
 import { writer } from './project.js';
 import { formatFailure } from '../core/failure.js';
 import type { Revision } from '../core/folder.js';
-import { splitStatements, type Statement } from '../core/split.js';
+import { leadingTokens, splitStatements, type Statement } from '../core/split.js';
 import { lineOf } from '../core/position.js';
 import { blockAt, isTransactionControl, planExecution, type Block, type ExecutionPlan } from '../core/transactions.js';
 import { sessionSettings } from '../adapters/db/open.js';
@@ -19,8 +19,10 @@ export interface RunEnv {
   db: Driver;
   ledger: L.LedgerName;
   writer: L.Writer;
-  /** Resets session state before each revision (RESET ALL and fmig's timeouts). */
+  /** Resets session state before a revision (RESET ALL and fmig's timeouts). */
   reset: string;
+  /** The session may hold state a revision left (a SET, say): reset before the next one. */
+  dirty: boolean;
   /** The folder's path as shown to the user, to name files in errors. */
   dirLabel: string;
 }
@@ -37,6 +39,25 @@ export class RevisionFailed extends Error {
   }
 }
 
+/**
+ * Every revision starts from the same session state. RESET ALL costs a round trip, so it runs
+ * only after a revision that may have changed the session: anything but plain DDL and DML.
+ */
+async function freshSession(env: RunEnv, next: string): Promise<boolean> {
+  if (env.dirty) await env.db.exec(env.reset);
+  // Until the revision has run in full, assume it changed the session.
+  env.dirty = true;
+  return keepsSession(next);
+}
+
+const PLAIN = new Set(['create', 'alter', 'drop', 'comment', 'grant', 'revoke', 'insert', 'update', 'delete', 'truncate']);
+
+/** No statement of the file can leave session state behind (no SET, RESET, DO, CALL, set_config ...). */
+function keepsSession(text: string): boolean {
+  if (/set_config/i.test(text)) return false;
+  return splitStatements(text).every((st) => PLAIN.has(leadingTokens(st.text, 1)[0]?.value ?? ''));
+}
+
 /** The runner's environment for a command that has the database open (and, for writers, locked). */
 export async function runEnv(db: Driver, ledger: L.LedgerName, config: Config, dirLabel: string): Promise<RunEnv> {
   return {
@@ -44,6 +65,7 @@ export async function runEnv(db: Driver, ledger: L.LedgerName, config: Config, d
     ledger,
     writer: await writer(db, config),
     reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs),
+    dirty: false,
     dirLabel,
   };
 }
@@ -70,7 +92,7 @@ export async function applyRevision(env: RunEnv, rev: Revision, resumeFrom?: num
   const file = `${env.dirLabel}/${rev.up.name}`;
   const plan = planExecution(rev.up.text, rev.up.noTransaction);
   refuseUnterminated(plan, file, rev.up.text, rev.id);
-  await env.db.exec(env.reset);
+  const keeps = await freshSession(env, rev.up.text);
   if (plan.mode === 'transaction') {
     try {
       await env.db.transaction(async (tx) => {
@@ -81,6 +103,7 @@ export async function applyRevision(env: RunEnv, rev: Revision, resumeFrom?: num
     } catch (e) {
       throw asFailure(e, rev.id, false);
     }
+    env.dirty = !keeps;
     return performance.now() - started;
   }
   if (resumeFrom === undefined) await L.recordStarted(env.db, env.ledger, applied(rev), env.writer);
@@ -92,6 +115,7 @@ export async function applyRevision(env: RunEnv, rev: Revision, resumeFrom?: num
   });
   const ms = performance.now() - started;
   await L.recordFinished(env.db, env.ledger, rev.id, plan.statements.length, ms, rev.up.checksum, env.writer);
+  env.dirty = !keeps;
   return ms;
 }
 
@@ -110,7 +134,8 @@ export async function applyInOneTransaction(
       progress(rev, i);
       const started = performance.now();
       const plan = planExecution(rev.up.text, false);
-      await tx.exec(env.reset);
+      if (env.dirty) await tx.exec(env.reset);
+      env.dirty = !keepsSession(rev.up.text);
       if (plan.mode === 'transaction') {
         try {
           await runScript(tx, plan, `${env.dirLabel}/${rev.up.name}`, rev.up.text);
@@ -141,7 +166,7 @@ export async function revertRevision(env: RunEnv, src: DownSource): Promise<numb
   const started = performance.now();
   const plan = planExecution(src.text, src.noTransaction);
   refuseUnterminated(plan, src.label, src.text, src.revision);
-  await env.db.exec(env.reset);
+  const keeps = await freshSession(env, src.text);
   if (plan.mode === 'transaction') {
     try {
       await env.db.transaction(async (tx) => {
@@ -152,6 +177,7 @@ export async function revertRevision(env: RunEnv, src: DownSource): Promise<numb
     } catch (e) {
       throw asFailure(e, src.revision, false);
     }
+    env.dirty = !keeps;
     return performance.now() - started;
   }
   // On a failure the revision stays applied (part of its down ran): the row keeps the error.
@@ -163,6 +189,7 @@ export async function revertRevision(env: RunEnv, src: DownSource): Promise<numb
   });
   const ms = performance.now() - started;
   await L.recordReverted(env.db, env.ledger, src.revision, src.checksum, ms, env.writer);
+  env.dirty = !keeps;
   return ms;
 }
 
@@ -171,7 +198,17 @@ export async function revertRevision(env: RunEnv, src: DownSource): Promise<numb
  * a position (a division by zero, a constraint violation) still names its statement's line.
  */
 export async function runScript(s: Session, plan: Extract<ExecutionPlan, { mode: 'transaction' }>, file: string, text: string): Promise<void> {
-  for (const st of splitStatements(plan.script)) await runOrReport(s, st.text, file, text, st.start);
+  // One statement per message, so a failure names its statement; all sent at once (the server
+  // driver pipelines them), so a file costs one round trip. Inside the transaction, statements
+  // after a failed one fail only because it aborted: the first failure is the one reported.
+  const statements = splitStatements(plan.script);
+  const results = await Promise.allSettled(statements.map((st) => s.exec(st.text)));
+  const i = results.findIndex((r) => r.status === 'rejected');
+  if (i === -1) return;
+  const e = (results[i] as PromiseRejectedResult).reason;
+  const dbe = toDbError(e);
+  if (!dbe) throw e;
+  throw new RevisionFailed('', formatFailure({ file, text, offset: statements[i].start }, dbe), false);
 }
 
 async function runOrReport(s: Session, sql: string, file: string, text: string, offset: number): Promise<void> {

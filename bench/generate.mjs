@@ -5,7 +5,7 @@
 //   <out>/psql/       the floor's inputs: the same up files, plus session.sql, one psql script
 //                     that runs every file in its own BEGIN/COMMIT over one connection
 //
-//   node bench/generate.mjs [N] [out]      default: 1000 bench/work/engine
+//   node bench/generate.mjs [N] [out]      default: 1000 bench/data/engine
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -68,7 +68,7 @@ export function generate(n, out) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const n = Number(process.argv[2] ?? 1000);
-  const out = path.resolve(process.argv[3] ?? fileURLToPath(new URL('./work/engine', import.meta.url)));
+  const out = path.resolve(process.argv[3] ?? fileURLToPath(new URL('./data/engine', import.meta.url)));
   const r = generate(n, out);
   console.log(`generated ${n} revisions under ${path.relative(process.cwd(), out) || out}: fmig/, dbmate/, psql/`);
   void r;

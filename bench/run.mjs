@@ -97,7 +97,7 @@ function expectTables(db, applied, label) {
 // ---- the work -----------------------------------------------------------------------------
 
 console.log(`engine benchmark: ${N} revisions, ${SLOW} rounds of up-from-empty, ${FAST} rounds of the rest, interleaved`);
-const g = generate(N, path.join(HERE, 'work', 'engine'));
+const g = generate(N, path.join(HERE, 'data', 'engine'));
 const fmig = (...args) => [process.execPath, [FMIG, ...args, '--config', g.config, '--quiet']];
 const dbmate = (db, cmd) => [DBMATE, ['--url', dbmateUrl(db), '--migrations-dir', g.dbmate, '--no-dump-schema', cmd]];
 const psqlFile = (db, file) => [PSQL, ['-X', '-q', '-1', '-v', 'ON_ERROR_STOP=1', '-d', url(db), '-f', file]];

@@ -7,14 +7,14 @@
 //   node bench/verify.mjs [sizes...]        default: 2000 10000
 //
 // Uses hyperfine when it is installed; otherwise node's timers, the two commands interleaved,
-// the median of RUNS runs each. Repositories are kept in bench/work/ between runs.
+// the median of RUNS runs each. Repositories are kept in bench/data/ between runs.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const WORK = path.join(ROOT, 'bench', 'work');
+const WORK = path.join(ROOT, 'bench', 'data');
 const FMIG = path.join(ROOT, 'bin', 'fmig');
 const RUNS = Number(process.env.RUNS ?? 20);
 const TARGET = { 2000: 2, 10000: 3 };

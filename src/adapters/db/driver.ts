@@ -2,17 +2,10 @@
  * The one interface fmig needs from a database, implemented by postgres.js (`postgres://`)
  * and PGlite (`pglite://`). Named after what the ledger and the runner do with it.
  */
+import type { StatementError } from '../../core/failure.js';
 
 /** A PostgreSQL error, whichever driver raised it. */
-export interface DbError {
-  sqlstate?: string;
-  message: string;
-  detail?: string;
-  hint?: string;
-  /** 1-based character position in the statement text, from PostgreSQL. */
-  position?: number;
-  where?: string;
-}
+export type DbError = StatementError;
 
 export interface Session {
   /** Runs one statement with `$1`-style parameters; rows come back as objects. */

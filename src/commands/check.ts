@@ -66,7 +66,7 @@ async function roundTrips(ctx: Context, env: RunEnv, order: Revision[], database
     const step = (what: string) => r.progress(`checking ${name}: ${what} (${i + 1}/${order.length})`);
     const before = current;
     step('up');
-    await run(env, name, 'up', done, () => applyRevision(env, rev));
+    await run(name, 'up', done, () => applyRevision(env, rev));
     const after = await snapshot();
     current = after;
     if (!rev.down) {
@@ -76,13 +76,13 @@ async function roundTrips(ctx: Context, env: RunEnv, order: Revision[], database
     }
     const down = rev.down;
     step('down');
-    await run(env, name, 'down', done, () =>
+    await run(name, 'down', done, () =>
       revertRevision(env, { revision: rev.id, label: `${env.dirLabel}/${down.name}`, text: down.text, checksum: down.checksum, noTransaction: down.noTransaction }),
     );
     let diff = diffSnapshots(before, await snapshot());
     if (diff.length) return notRestored(ctx, database, done, rev, 'down', diff);
     step('up again');
-    await run(env, name, 'up again', done, () => applyRevision(env, rev));
+    await run(name, 'up again', done, () => applyRevision(env, rev));
     current = await snapshot();
     diff = diffSnapshots(after, current);
     if (diff.length) return notRestored(ctx, database, done, rev, 'up again', diff);
@@ -110,7 +110,7 @@ function notRestored(ctx: Context, database: string, done: CheckedRevision[], re
 }
 
 /** Runs one step; a failing up or down becomes MigrationFailed with the compiler-style report. */
-async function run(env: RunEnv, name: string, what: string, done: CheckedRevision[], fn: () => Promise<unknown>): Promise<void> {
+async function run(name: string, what: string, done: CheckedRevision[], fn: () => Promise<unknown>): Promise<void> {
   try {
     await fn();
   } catch (e) {

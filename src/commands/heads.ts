@@ -28,7 +28,7 @@ function headList(config: Config, folder: Folder): HeadsResult['heads'] {
 }
 
 /** Throws DivergentHeads, with each head's origin in git, unless the graph has at most one head. */
-export async function requireOneHead(ctx: Context, config: Config, folder: Folder, command: string): Promise<void> {
+export async function requireOneHead(config: Config, folder: Folder, command: string): Promise<void> {
   const list = headList(config, folder);
   if (list.length <= 1) return;
   const { originOf } = await import('../adapters/git.js');
@@ -37,6 +37,5 @@ export async function requireOneHead(ctx: Context, config: Config, folder: Folde
     const o = origins.get(h.file);
     return { ...h, origin: o ? `added in ${o.commit.slice(0, 10)} by ${o.author} on ${o.date}${o.via ? `, brought in by ${o.via}` : ''}` : undefined };
   });
-  void ctx;
   throw new DivergentHeads(heads, command);
 }

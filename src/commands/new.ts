@@ -35,7 +35,7 @@ export async function newRevision(ctx: Context, opts: NewOptions, now = new Date
     const unknown = parents.filter((p) => !folder.byId.has(p));
     if (unknown.length) throw new StateError('unknown-parent', `--parent ${unknown.join(', ')}: no such revision in the folder`);
   } else {
-    await requireOneHead(ctx, config, folder, 'new');
+    await requireOneHead(config, folder, 'new');
     parents = folder.graph.heads();
   }
   const id = nextRevisionId(folder.revisions.map((r) => r.id), now);

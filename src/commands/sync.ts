@@ -40,7 +40,7 @@ export interface SyncResult {
 export async function sync(ctx: Context, opts: SyncOptions): Promise<SyncResult> {
   const config = await ctx.config();
   const folder = await loadFolder(config);
-  await requireOneHead(ctx, config, folder, 'sync');
+  await requireOneHead(config, folder, 'sync');
   const dirLabel = relative(config.root, config.dir) || '.';
 
   return withDatabase(ctx, config, opts.dryRun ? 'read' : 'write', async ({ db, ledger, rows }) => {

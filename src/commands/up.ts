@@ -1,6 +1,5 @@
 /** `fmig up [target]`: applies pending revisions up to head, a revision, or +N. */
 import { relative } from 'node:path';
-import type { Config } from '../adapters/config-types.js';
 import { compare, type Comparison } from '../core/drift.js';
 import { DriftError, MigrationFailed, StateError, UsageError } from '../core/errors.js';
 import type { Folder, Revision } from '../core/folder.js';
@@ -32,7 +31,7 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   const dirLabel = relative(config.root, config.dir) || '.';
   const prepare = async () => {
     const folder = await loadFolder(config);
-    await requireOneHead(ctx, config, folder, 'up');
+    await requireOneHead(config, folder, 'up');
     return folder;
   };
   // Only a run with something to do takes the lock and creates the ledger.
@@ -176,4 +175,3 @@ export function fmtMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-export type { Config };

@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite, types } from '@electric-sql/pglite';
+import { PGlite, types, type Extensions } from '@electric-sql/pglite';
 import type { Driver, OpenOptions, Session } from './driver.js';
 import { acquireLockFile } from './lockfile.js';
 import { UnreachableError } from '../../core/errors.js';
@@ -21,9 +21,25 @@ import { UnreachableError } from '../../core/errors.js';
  */
 const parsers = { [types.INT8]: (x: string) => x };
 
+/**
+ * The contrib extensions PGlite ships, so that `CREATE EXTENSION pgcrypto` (uuid-ossp, pg_trgm,
+ * citext, hstore ...) works in the embedded database as on a server. Each is loaded only when
+ * a revision creates it.
+ */
+const CONTRIB = [
+  'btree_gin', 'btree_gist', 'citext', 'cube', 'earthdistance', 'fuzzystrmatch', 'hstore', 'intarray', 'isn', 'lo',
+  'ltree', 'moddatetime', 'pg_trgm', 'pgcrypto', 'seg', 'tablefunc', 'tcn', 'unaccent', 'uuid_ossp',
+] as const;
+
+async function contrib(): Promise<Extensions> {
+  const mods = await Promise.all(CONTRIB.map((name) => import(`@electric-sql/pglite/contrib/${name}`).then((m) => m[name])));
+  return Object.fromEntries(CONTRIB.map((name, i) => [name, mods[i]])) as Extensions;
+}
+
 /** Opens PGlite in memory (`dir` null) or in `dir` (absolute), creating it on first use; `label` names it in messages. */
 export async function openPglite(dir: string | null, label: string, opts: OpenOptions): Promise<Driver> {
-  if (dir === null) return wrap(await PGlite.create({ parsers }), 'pglite://memory', () => {});
+  const extensions = await contrib();
+  if (dir === null) return wrap(await PGlite.create({ parsers, extensions }), 'pglite://memory', () => {});
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const release = await acquireLockFile(`${dir}.lock`, {
     timeoutMs: opts.lockTimeoutMs,
@@ -31,7 +47,7 @@ export async function openPglite(dir: string | null, label: string, opts: OpenOp
   });
   try {
     if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await create(dir, label, opts);
-    return wrap(await PGlite.create(dir, { parsers }), `pglite://${label}`, release);
+    return wrap(await PGlite.create(dir, { parsers, extensions }), `pglite://${label}`, release);
   } catch (e) {
     release();
     throw e;

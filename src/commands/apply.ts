@@ -23,6 +23,8 @@ export interface RunEnv {
   reset: string;
   /** The session may hold state a revision left (a SET, say): reset before the next one. */
   dirty: boolean;
+  /** Opens a short transaction for fmig's own writes in the middle of a file that changed the session. */
+  guard: string;
   /** The folder's path as shown to the user, to name files in errors. */
   dirLabel: string;
 }
@@ -66,6 +68,7 @@ export async function runEnv(db: Driver, ledger: L.LedgerName, config: Config, d
     writer: await writer(db, config),
     reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs),
     dirty: false,
+    guard: `BEGIN READ WRITE; SET LOCAL ROLE NONE; SET LOCAL lock_timeout = ${Math.round(config.database.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.round(config.database.statementTimeoutMs)}`,
     dirLabel,
   };
 }
@@ -87,36 +90,59 @@ function applied(rev: Revision): L.AppliedRevision {
 }
 
 /** Applies a revision's up file. `resumeFrom` continues a statement-by-statement run that stopped. */
-export async function applyRevision(env: RunEnv, rev: Revision, resumeFrom?: number): Promise<number> {
+export function applyRevision(env: RunEnv, rev: Revision, resumeFrom?: number): Promise<number> {
+  return runFile(env, rev.id, `${env.dirLabel}/${rev.up.name}`, rev.up.text, rev.up.noTransaction, resumeFrom ?? 0, {
+    committed: (tx, ms) => L.recordApplied(tx, env.ledger, applied(rev), env.writer, ms),
+    started: resumeFrom === undefined ? () => L.recordStarted(env.db, env.ledger, applied(rev), env.writer) : async () => {},
+    progress: (done) => L.recordProgress(env.db, env.ledger, rev.id, done),
+    failed: (done, report) => L.recordFailed(env.db, env.ledger, rev.id, done, report, env.writer, rev.up.checksum),
+    finished: (count, ms) => L.recordFinished(env.db, env.ledger, rev.id, count, ms, rev.up.checksum, env.writer),
+  });
+}
+
+/** How a run is recorded in the ledger, for each way a file can run. */
+interface Records {
+  /** Transactional: inside the file's transaction, after its statements. */
+  committed(tx: Session, ms: number): Promise<void>;
+  /** Statement by statement: before the first statement runs. */
+  started(): Promise<void>;
+  progress(done: number): Promise<void>;
+  failed(done: number, report: string): Promise<void>;
+  finished(statements: number, ms: number): Promise<void>;
+}
+
+/**
+ * Runs one file, transactional or statement by statement, and records it. fmig's own ledger
+ * writes run with fmig's session settings, whatever the file set (a tiny statement_timeout, a role).
+ */
+async function runFile(env: RunEnv, revision: string, file: string, text: string, noTransaction: boolean, from: number, record: Records): Promise<number> {
   const started = performance.now();
-  const file = `${env.dirLabel}/${rev.up.name}`;
-  const plan = planExecution(rev.up.text, rev.up.noTransaction);
-  refuseUnterminated(plan, file, rev.up.text, rev.id);
-  const keeps = await freshSession(env, rev.up.text);
+  const plan = planExecution(text, noTransaction);
+  refuseUnterminated(plan, file, text, revision);
+  const keeps = await freshSession(env, text);
   if (plan.mode === 'transaction') {
     try {
       await env.db.transaction(async (tx) => {
-        if (plan.ownTransaction?.modes) await runOrReport(tx, `SET TRANSACTION ${plan.ownTransaction.modes}`, file, rev.up.text, 0);
-        await runScript(tx, plan, file, rev.up.text);
-        await L.recordApplied(tx, env.ledger, applied(rev), env.writer, performance.now() - started);
+        if (plan.ownTransaction?.modes) await runOrReport(tx, `SET TRANSACTION ${plan.ownTransaction.modes}`, file, text, 0);
+        await runScript(tx, plan, file, text);
+        if (!keeps) await tx.exec(env.reset);
+        await record.committed(tx, performance.now() - started);
       });
     } catch (e) {
-      throw asFailure(e, rev.id, false);
+      throw asFailure(e, revision, false);
     }
-    env.dirty = !keeps;
-    return performance.now() - started;
+  } else {
+    await record.started();
+    // Progress is written between the file's statements, in the session as the file left it.
+    const own = keeps ? record : { progress: (n: number) => guarded(env, () => record.progress(n)), failed: (n: number, r: string) => guarded(env, () => record.failed(n, r)) };
+    await runStatements(env, file, text, plan.statements, plan.blocks, from, own).catch((e) => {
+      throw asFailure(e, revision, true);
+    });
+    if (!keeps) await env.db.exec(env.reset);
+    await record.finished(plan.statements.length, performance.now() - started);
   }
-  if (resumeFrom === undefined) await L.recordStarted(env.db, env.ledger, applied(rev), env.writer);
-  await runStatements(env, file, rev.up.text, plan.statements, plan.blocks, resumeFrom ?? 0, {
-    progress: (done) => L.recordProgress(env.db, env.ledger, rev.id, done),
-    failed: (done, report) => L.recordFailed(env.db, env.ledger, rev.id, done, report, env.writer, rev.up.checksum),
-  }).catch((e) => {
-    throw asFailure(e, rev.id, true);
-  });
-  const ms = performance.now() - started;
-  await L.recordFinished(env.db, env.ledger, rev.id, plan.statements.length, ms, rev.up.checksum, env.writer);
-  env.dirty = !keeps;
-  return ms;
+  env.dirty = false;
+  return performance.now() - started;
 }
 
 /**
@@ -143,6 +169,8 @@ export async function applyInOneTransaction(
           throw asFailure(e, rev.id, false);
         }
       }
+      if (env.dirty) await tx.exec(env.reset);
+      env.dirty = false;
       const ms = performance.now() - started;
       await L.recordApplied(tx, env.ledger, applied(rev), env.writer, ms);
       done.push({ revision: rev.id, slug: rev.slug, ms });
@@ -161,36 +189,28 @@ export interface DownSource {
   noTransaction: boolean;
 }
 
-/** Reverts one revision: runs its down SQL and deletes its ledger row. */
-export async function revertRevision(env: RunEnv, src: DownSource): Promise<number> {
-  const started = performance.now();
-  const plan = planExecution(src.text, src.noTransaction);
-  refuseUnterminated(plan, src.label, src.text, src.revision);
-  const keeps = await freshSession(env, src.text);
-  if (plan.mode === 'transaction') {
-    try {
-      await env.db.transaction(async (tx) => {
-        if (plan.ownTransaction?.modes) await runOrReport(tx, `SET TRANSACTION ${plan.ownTransaction.modes}`, src.label, src.text, 0);
-        await runScript(tx, plan, src.label, src.text);
-        await L.recordReverted(tx, env.ledger, src.revision, src.checksum, performance.now() - started, env.writer);
-      });
-    } catch (e) {
-      throw asFailure(e, src.revision, false);
-    }
-    env.dirty = !keeps;
-    return performance.now() - started;
+/** Runs one of fmig's writes in its own transaction with fmig's settings, whatever the session holds. */
+async function guarded(env: RunEnv, write: () => Promise<void>): Promise<void> {
+  await env.db.exec(env.guard);
+  try {
+    await write();
+    await env.db.exec('COMMIT');
+  } catch (e) {
+    await env.db.exec('ROLLBACK').catch(() => {});
+    throw e;
   }
-  // On a failure the revision stays applied (part of its down ran): the row keeps the error.
-  await runStatements(env, src.label, src.text, plan.statements, plan.blocks, 0, {
+}
+
+/** Reverts one revision: runs its down SQL and deletes its ledger row. On a failure part-way the revision stays applied and its row keeps the error. */
+export function revertRevision(env: RunEnv, src: DownSource): Promise<number> {
+  const reverted = (s: Session, ms: number) => L.recordReverted(s, env.ledger, src.revision, src.checksum, ms, env.writer);
+  return runFile(env, src.revision, src.label, src.text, src.noTransaction, 0, {
+    committed: reverted,
+    started: async () => {},
     progress: async () => {},
     failed: (_done, report) => L.recordRevertFailed(env.db, env.ledger, src.revision, report, env.writer, src.checksum),
-  }).catch((e) => {
-    throw asFailure(e, src.revision, true);
+    finished: (_count, ms) => reverted(env.db, ms),
   });
-  const ms = performance.now() - started;
-  await L.recordReverted(env.db, env.ledger, src.revision, src.checksum, ms, env.writer);
-  env.dirty = !keeps;
-  return ms;
 }
 
 /**
@@ -232,7 +252,7 @@ async function runStatements(
   statements: Statement[],
   blocks: Block[],
   from: number,
-  record: { progress(done: number): Promise<void>; failed(done: number, report: string): Promise<void> },
+  record: Pick<Records, 'progress' | 'failed'>,
 ): Promise<void> {
   // Progress is written outside the file's own blocks only: inside one it would share the block's fate.
   const insideAfter = (i: number) => blocks.some((b) => b.begin <= i && i < b.end);

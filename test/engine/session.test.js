@@ -30,4 +30,16 @@ forEachTarget('engine: session state', (test, { fresh }) => {
       });
     }
   }
+
+  test("fmig's own ledger writes do not run under a setting a file made (read-only transactions)", async () => {
+    const { url } = await fresh();
+    const p = await project({
+      '1_ro': '-- fmig:no-transaction\nSET default_transaction_read_only = on;\n',
+      '2_made': 'create table made_in_2 (id int);\n',
+    });
+    const r = await p.fmig('up', '--url', url);
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(await tablesIn(url), ['public.made_in_2']);
+  });
 });
+

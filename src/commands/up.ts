@@ -8,7 +8,8 @@ import { describeExecution, planExecution } from '../core/transactions.js';
 import type { RevisionFailed, RunEnv } from './apply.js';
 import type { Context } from './context.js';
 import { requireOneHead } from './heads.js';
-import { loadFolder, withDatabase } from './project.js';
+import { embeddedAbsent, loadFolder, withDatabase, type Opened } from './project.js';
+import type { LedgerRow } from '../adapters/db/ledger.js';
 
 export interface UpOptions {
   target?: string;
@@ -37,7 +38,11 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   // Only a run with something to do takes the lock and creates the ledger.
   const hasWork = (rows: { revision: string; finished_at: unknown }[], folder: Folder) =>
     rows.some((r) => r.finished_at === null) || planUp(folder.graph, new Set(rows.map((r) => r.revision)), target).length > 0;
-  return withDatabase(ctx, config, opts.dryRun ? 'read' : hasWork, async ({ db, ledger, rows }, folder) => {
+  // A dry run on an embedded database not made yet plans against an empty ledger, creating nothing.
+  if (opts.dryRun && embeddedAbsent(config)) return run([], await prepare());
+  return withDatabase(ctx, config, opts.dryRun ? 'read' : hasWork, (opened, folder) => run(opened.rows, folder, opened), prepare);
+
+  async function run(rows: LedgerRow[], folder: Folder, opened?: Opened): Promise<UpResult> {
     const state = compare(folder, rows);
     refuseOnDrift(state, opts);
     const failed = state.drift.filter((d) => d.kind === 'failed').map((d) => rows.find((r) => r.revision === d.revision)!);
@@ -59,6 +64,7 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
       return { applied: [], plan, pending: todo.map((r) => r.id), dryRun: true };
     }
 
+    const { db, ledger } = opened!;
     const done: UpResult['applied'] = [];
     const total = failed.length + todo.length;
     if (total === 0) {
@@ -92,7 +98,7 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
       throw new MigrationFailed(failureMessage(e, folder, opts, state, done), failureHint(e, opts));
     }
     return { applied: done, pending: [], dryRun: false };
-  }, prepare);
+  }
 }
 
 function refuseOnDrift(state: Comparison, opts: UpOptions): void {

@@ -17,7 +17,16 @@ test('fmig up applies sql/ to .fmig/pglite; again applies nothing; status and hi
   const p = await repositoryCopy();
   assert.ok(IDS.length >= 12);
 
-  let r = await p.fmig('up');
+  // Looking first creates nothing: a dry run and status plan against the database not made yet.
+  let r = await p.fmig('up', '--dry-run');
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, `-- dry run: ${IDS.length} revision(s) would be applied`);
+  r = await p.fmig('status');
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, `pending:  ${IDS.length} revision(s)`);
+  assert.not.ok(existsSync(path.join(p.dir, '.fmig')), 'no embedded database was created');
+
+  r = await p.fmig('up');
   assert.is(r.code, 0, r.stderr);
   assert.equal([...r.stdout.matchAll(/^applied (\S+)/gm)].map((m) => m[1]), IDS);
   assert.ok(existsSync(path.join(p.dir, '.fmig', 'pglite', 'PG_VERSION')), 'the embedded database is in .fmig/pglite');

@@ -91,7 +91,9 @@ async function roundTrips(ctx: Context, env: RunEnv, order: Revision[], database
   }
   const irreversible = done.filter((d) => d.status === 'irreversible').length;
   if (order.length) {
-    r.line(`${done.length} revision(s) checked on ${database}: every down restored the schema${irreversible ? `; ${irreversible} irreversible (no down file) not round-tripped` : ''}`);
+    const tripped = done.length - irreversible;
+    const verdict = tripped === 0 ? 'none has a down file, so none could be round-tripped' : `every down restored the schema (${tripped} round-tripped)`;
+    r.line(`${done.length} revision(s) checked on ${database}: ${verdict}${irreversible && tripped ? `; ${irreversible} irreversible (no down file) applied only` : ''}`);
   }
   return { database, revisions: done, ok: true };
 }

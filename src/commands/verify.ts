@@ -3,14 +3,14 @@ import { relative } from 'node:path';
 import type { Config } from '../adapters/config-types.js';
 import { folderExists, readFolder } from '../adapters/files.js';
 import { originIn } from '../adapters/git.js';
-import { mergeTree, topPrefix } from '../adapters/git-tree.js';
+import { catBlobs, mergeTree, topPrefix } from '../adapters/git-tree.js';
 import type { Hasher } from '../core/checksum.js';
 import { FolderError, UsageError, type FileProblem } from '../core/errors.js';
 import { failing, formatFinding, type Finding, type Skipped } from '../core/findings.js';
 import { parseFolder, type FileSummary, type Folder, type SourceFile } from '../core/folder.js';
 import { crlfFindings, driftFindings, folderFindings, headFindings, mainMovedFindings, outOfOrderFindings, publishedFindings } from '../core/verify-rules.js';
 import type { Context } from './context.js';
-import { lsTree, readGit, treeFiles, type GitView } from './verify-git.js';
+import { lsTree, readGit, treeFiles, type GitView, type HereFile } from './verify-git.js';
 
 export interface VerifyOptions {
   /** Check the index instead of the working tree (the pre-commit hook). */
@@ -48,7 +48,7 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
     findings.push({ code: 'unmerged', severity: 'error', file: join(dirRel, name), message: 'has unresolved merge conflicts in the index', fix: 'resolve the conflict and git add the file' });
   }
   const folder = parse(files, hash, dirRel, findings);
-  if (view?.state) findings.push(...publishedFindings(view.state, dirRel, view.mainRef!));
+  if (view?.state) findings.push(...publishedFindings(view.state, dirRel, view.mainRef!, await lineEndingsOnly(config.root, view)));
   if (folder) {
     findings.push(...headFindings(folder, dirRel));
     if (view?.state) {
@@ -169,3 +169,18 @@ async function ledger(ctx: Context, config: Config, folder: Folder, dirRel: stri
 function join(dir: string, name: string): string {
   return dir === '.' ? name : `${dir}/${name}`;
 }
+
+/** Published files whose only change here is their line endings (their checksum is unchanged). One git call, only when something changed. */
+async function lineEndingsOnly(root: string, view: GitView): Promise<Set<string>> {
+  const changed = view.state?.changed ?? [];
+  const here = new Map(view.here.filter((f): f is HereFile & SourceFile => 'bytes' in f).map((f) => [f.name, f.bytes]));
+  const names = changed.filter((n) => here.has(n) && view.main?.has(n));
+  if (!names.length) return new Set();
+  const [blobs, { normalizeBytes }] = await Promise.all([catBlobs(root, names.map((n) => view.main!.get(n)!)), import('../core/checksum.js')]);
+  const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(normalizeBytes(a)), Buffer.from(normalizeBytes(b))) === 0;
+  return new Set(names.filter((n) => {
+    const main = blobs.get(view.main!.get(n)!);
+    return main !== undefined && same(main, here.get(n)!);
+  }));
+}
+

@@ -64,15 +64,19 @@ function renamedTo(name: string, blob: string, candidates: string[], here: Blobs
 }
 
 /** Findings for published files edited or missing here. */
-export function publishedFindings(state: PublishedState, dir: string, mainRef: string): Finding[] {
+export function publishedFindings(state: PublishedState, dir: string, mainRef: string, lineEndingsOnly: ReadonlySet<string> = new Set()): Finding[] {
   const out: Finding[] = [];
   for (const name of state.changed) {
     out.push({
       code: 'published-edited',
       severity: 'error',
       file: join(dir, name),
-      message: `published on ${mainRef} and edited since; a database that applied it will refuse to run`,
-      fix: `restore it (git checkout ${mainRef} -- ${join(dir, name)}) and put the change in a new revision (fmig new <slug>)`,
+      message: lineEndingsOnly.has(name)
+        ? `published on ${mainRef} and changed since, in its line endings only (its checksum is the same, so databases still accept it)`
+        : `published on ${mainRef} and edited since; a database that applied it will refuse to run`,
+      fix: lineEndingsOnly.has(name)
+        ? `restore it (git checkout ${mainRef} -- ${join(dir, name)}); published files stay byte for byte as merged`
+        : `restore it (git checkout ${mainRef} -- ${join(dir, name)}) and put the change in a new revision (fmig new <slug>)`,
     });
   }
   for (const { name, renamedTo } of state.missing) {

@@ -28,6 +28,12 @@ test('publishedState: edited, deleted, renamed, and what main gained since the f
     ['published-deleted', 'sql/2_b.up.sql'],
     ['published-renamed', 'sql/3_c.up.sql'],
   ]);
+  const [edited] = publishedFindings(s, 'sql', 'origin/main');
+  assert.match(edited.message, 'a database that applied it will refuse to run');
+  const [endings] = publishedFindings(s, 'sql', 'origin/main', new Set(['1_a.up.sql']));
+  assert.is(endings.code, 'published-edited', 'still an error: published files stay byte for byte');
+  assert.match(endings.message, 'line endings only');
+  assert.not.match(endings.message, 'refuse to run');
 });
 
 test('out of order: a new revision shifting a published implicit parent, or taking one of its own; explicit parents are fine', () => {

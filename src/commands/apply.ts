@@ -10,7 +10,7 @@ import * as L from '../adapters/db/ledger.js';
 import { writer } from './project.js';
 import { formatFailure } from '../core/failure.js';
 import type { Revision } from '../core/folder.js';
-import { leadingTokens, splitStatements, type Statement } from '../core/split.js';
+import { leadingTokens, type Statement } from '../core/split.js';
 import { lineOf } from '../core/position.js';
 import { blockAt, isTransactionControl, planExecution, type Block, type ExecutionPlan } from '../core/transactions.js';
 import { sessionSettings } from '../adapters/db/open.js';
@@ -45,19 +45,18 @@ export class RevisionFailed extends Error {
  * Every revision starts from the same session state. RESET ALL costs a round trip, so it runs
  * only after a revision that may have changed the session: anything but plain DDL and DML.
  */
-async function freshSession(env: RunEnv, next: string): Promise<boolean> {
+async function freshSession(env: RunEnv, next: ExecutionPlan): Promise<boolean> {
   if (env.dirty) await env.db.exec(env.reset);
   // Until the revision has run in full, assume it changed the session.
   env.dirty = true;
-  return keepsSession(next);
+  return keepsSession(next.statements);
 }
 
 const PLAIN = new Set(['create', 'alter', 'drop', 'comment', 'grant', 'revoke', 'insert', 'update', 'delete', 'truncate']);
 
 /** No statement of the file can leave session state behind (no SET, RESET, DO, CALL, set_config ...). */
-function keepsSession(text: string): boolean {
-  if (/set_config/i.test(text)) return false;
-  return splitStatements(text).every((st) => PLAIN.has(leadingTokens(st.text, 1)[0]?.value ?? ''));
+function keepsSession(statements: readonly Statement[]): boolean {
+  return statements.every((st) => PLAIN.has(leadingTokens(st.text, 1)[0]?.value ?? '') && !/set_config/i.test(st.text));
 }
 
 /** The runner's environment for a command that has the database open (and, for writers, locked). */
@@ -119,7 +118,7 @@ async function runFile(env: RunEnv, revision: string, file: string, text: string
   const started = performance.now();
   const plan = planExecution(text, noTransaction);
   refuseUnterminated(plan, file, text, revision);
-  const keeps = await freshSession(env, text);
+  const keeps = await freshSession(env, plan);
   if (plan.mode === 'transaction') {
     try {
       await env.db.transaction(async (tx) => {
@@ -161,7 +160,7 @@ export async function applyInOneTransaction(
       const started = performance.now();
       const plan = planExecution(rev.up.text, false);
       if (env.dirty) await tx.exec(env.reset);
-      env.dirty = !keepsSession(rev.up.text);
+      env.dirty = !keepsSession(plan.statements);
       if (plan.mode === 'transaction') {
         try {
           await runScript(tx, plan, `${env.dirLabel}/${rev.up.name}`, rev.up.text);
@@ -221,7 +220,7 @@ export async function runScript(s: Session, plan: Extract<ExecutionPlan, { mode:
   // One statement per message, so a failure names its statement; all sent at once (the server
   // driver pipelines them), so a file costs one round trip. Inside the transaction, statements
   // after a failed one fail only because it aborted: the first failure is the one reported.
-  const statements = splitStatements(plan.script);
+  const { statements } = plan;
   const results = await Promise.allSettled(statements.map((st) => s.exec(st.text)));
   const i = results.findIndex((r) => r.status === 'rejected');
   if (i === -1) return;

@@ -35,8 +35,10 @@ export interface Block {
 export type ExecutionPlan =
   | {
       mode: 'transaction';
-      /** Sent as one simple-protocol script; same lines and columns as the file. */
+      /** The file's SQL to run; same lines and columns as the file. */
       script: string;
+      /** The statements of `script`, each sent on its own (offsets are the file's). */
+      statements: Statement[];
       /**
        * Present when the file's own BEGIN … COMMIT pair was blanked out of `script`. `modes` is
        * what followed the BEGIN (e.g. `ISOLATION LEVEL SERIALIZABLE`), '' when nothing did: the
@@ -114,7 +116,7 @@ export function findBlocks(controls: (TxControl | null)[]): Block[] {
 /** Decides how a file runs; `noTransaction` is its `-- fmig:no-transaction` directive. */
 export function planExecution(sql: string, noTransaction: boolean): ExecutionPlan {
   const statements = splitStatements(sql);
-  if (statements.length === 0) return { mode: 'transaction', script: '' };
+  if (statements.length === 0) return { mode: 'transaction', script: '', statements };
   const controls = statements.map((s) => isTransactionControl(s.text));
   const blocks = findBlocks(controls);
   if (noTransaction) return { mode: 'statements', statements, blocks, reason: 'no-transaction' };
@@ -126,12 +128,12 @@ export function planExecution(sql: string, noTransaction: boolean): ExecutionPla
       const because = cannotRunInTransaction(st.text);
       if (because) return { mode: 'statements', statements, blocks, reason: 'cannot-run-in-transaction', because };
     }
-    return { mode: 'transaction', script: sql };
+    return { mode: 'transaction', script: sql, statements };
   }
   const last = statements.length - 1;
   if (controlCount === 2 && last > 0 && controls[0] === 'begin' && controls[last] === 'commit') {
     const script = blank(sql, [statements[0], statements[last]]);
-    return { mode: 'transaction', script, ownTransaction: { modes: transactionModes(statements[0].text) } };
+    return { mode: 'transaction', script, statements: statements.slice(1, last), ownTransaction: { modes: transactionModes(statements[0].text) } };
   }
   return { mode: 'statements', statements, blocks, reason: 'own-transactions' };
 }

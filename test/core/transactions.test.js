@@ -111,13 +111,13 @@ test('statements PostgreSQL refuses inside a transaction make the file run state
 test('a file without transaction control runs as one transaction, as written', () => {
   const sql = '-- fmig:parent 1\nCREATE TABLE a (id int);\nDO $$ BEGIN COMMIT; END $$;\n';
   const plan = planExecution(sql, false);
-  assert.equal(plan, { mode: 'transaction', script: sql });
+  assert.equal(plan, { mode: 'transaction', script: sql, statements: splitStatements(sql) });
   assert.is(describeExecution(plan), 'one transaction');
 });
 
 test('an empty or comment-only file is an empty transaction', () => {
-  assert.equal(planExecution('', false), { mode: 'transaction', script: '' });
-  assert.equal(planExecution('-- fmig:parent 2\n/* nothing yet */\n', false), { mode: 'transaction', script: '' });
+  assert.equal(planExecution('', false), { mode: 'transaction', script: '', statements: [] });
+  assert.equal(planExecution('-- fmig:parent 2\n/* nothing yet */\n', false), { mode: 'transaction', script: '', statements: [] });
 });
 
 test("a file wrapped in BEGIN … COMMIT runs in fmig's transaction, the pair blanked, lines kept", () => {
@@ -211,7 +211,7 @@ test('-- fmig:no-transaction runs statement by statement, with any blocks still 
 
 test('BEGIN inside DO blocks, functions and BEGIN ATOMIC bodies is not transaction control', () => {
   const sql = readFileSync(new URL('plpgsql.sql', corpusDir), 'utf8') + ';\n' + readFileSync(new URL('atomic.sql', corpusDir), 'utf8');
-  assert.equal(planExecution(sql, false), { mode: 'transaction', script: sql });
+  assert.equal(planExecution(sql, false), { mode: 'transaction', script: sql, statements: splitStatements(sql) });
 });
 
 test("the blanked script runs inside a transaction, and the file's COMMIT no longer commits it", async () => {

@@ -10,10 +10,11 @@
  * written as given: a Buffer or a string with CRLF or a BOM stays byte for byte.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, realpath, rm, writeFile, unlink, readFile, cp } from 'node:fs/promises';
+import { mkdir, writeFile, unlink, readFile, cp } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
+import { tempDir as makeTemp, removeTemps } from './temp.js';
 import { openDatabase } from '../../dist/adapters/db/open.js';
 
 export const FMIG_BIN = fileURLToPath(new URL('../../bin/fmig', import.meta.url));
@@ -39,19 +40,12 @@ export function runFmig(cwd, args, { env = cliEnv() } = {}) {
   });
 }
 
-const made = [];
 
-/** A fresh temp directory (real path), removed by `removeProjects()`. */
-export async function tempDir(prefix = 'fmig-engine-') {
-  const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), prefix)));
-  made.push(dir);
-  return dir;
-}
+/** A fresh temp directory, removed by `removeProjects()`. */
+export const tempDir = (prefix = 'fmig-engine-') => makeTemp(prefix);
 
-/** Removes every temp project made so far. */
-export async function removeProjects() {
-  await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-}
+/** Removes every temp directory made so far. */
+export const removeProjects = removeTemps;
 
 /** `{ '<id>_<slug>': { up, down } | up }` → `{ 'sql/<id>_<slug>.up.sql': ..., ... }`. */
 export function revisionFiles(revisions, dir = 'sql') {

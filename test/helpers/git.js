@@ -11,10 +11,10 @@
 //   });
 //   await repo.fmig('verify', '--json')  →  { code, stdout, stderr, json }
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, realpath, rm, writeFile, readFile, unlink } from 'node:fs/promises';
+import { mkdir, writeFile, readFile, unlink } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import os from 'node:os';
+import { tempDir as makeTemp, removeTemps } from './temp.js';
 
 export const FMIG_BIN = fileURLToPath(new URL('../../bin/fmig', import.meta.url));
 
@@ -45,19 +45,12 @@ function identity(name = 'Ann') {
   return gitEnv({ GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email, GIT_AUTHOR_DATE: at, GIT_COMMITTER_DATE: at });
 }
 
-const temps = [];
 
 /** A fresh temp directory, removed by `cleanup()`. */
-export async function tempDir(prefix = 'fmig-git-') {
-  const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), prefix)));
-  temps.push(dir);
-  return dir;
-}
+export const tempDir = (prefix = 'fmig-git-') => makeTemp(prefix);
 
 /** Removes every temp directory made so far. */
-export async function cleanup() {
-  await Promise.all(temps.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-}
+export const cleanup = removeTemps;
 
 /** Builds a repository: `files` as the first commit on main, then each step in order. */
 export async function gitRepo({ files = {}, steps = [], author = 'Ann' } = {}) {

@@ -54,6 +54,18 @@ forEachTarget('driver', (it, { target, fresh }) => {
     assert.ok(Array.isArray(await db.query('select 1 where false')));
   });
 
+  it('reads and writes arrays of strings whatever they hold, nested too, and the same on every driver', async () => {
+    const db = await open();
+    const tricky = ['', 'NULL', null, 'back\\slash', '{br}', ' sp ', 'a,b', '"', 'é✓𝄞', 'null'];
+    const [row] = await db.query(
+      `select $1::text[] as arr, $1::text[] = array['', 'NULL', null, 'back\\slash', '{br}', ' sp ', 'a,b', '"', 'é✓𝄞', 'null'] as same,
+              array[array['x', null], array['{', '}']] as nested, '[0:1]={a,b}'::text[] as bounded,
+              array['v']::varchar[] as vc, array['n']::name[] as nm`,
+      [tricky],
+    );
+    assert.equal(row, { arr: tricky, same: true, nested: [['x', null], ['{', '}']], bounded: ['a', 'b'], vc: ['v'], nm: ['n'] });
+  });
+
   it('runs a multi-statement script with dollar quotes, and the session keeps its SET', async () => {
     const db = await open();
     await db.exec(`

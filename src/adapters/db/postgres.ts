@@ -11,6 +11,7 @@
 import postgres from 'postgres';
 import type { Driver, LockOptions, Session } from './driver.js';
 import { maskUrl } from './driver.js';
+import { formatTextArray, parseTextArray } from './pg-array.js';
 import { formatMs, formatSince } from './lockfile.js';
 import { UnreachableError } from '../../core/errors.js';
 
@@ -35,6 +36,10 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
       // fmig sends few statements, most of them once: named prepared statements would only
       // add round trips, and break behind a transaction-pooling PgBouncer.
       prepare: false,
+      // No look-up of array types on connect (a round trip and a catalog scan on every run):
+      // arrays of strings are read here, and sent as literals (query below); fmig uses no others.
+      fetch_types: false,
+      types: { textArray: { to: 1009, from: [1009, 1015, 1003, 1014], serialize: formatTextArray, parse: parseTextArray } },
       onnotice: () => {},
       connect_timeout: connectTimeoutS,
       idle_timeout: 0,

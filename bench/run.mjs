@@ -1,7 +1,7 @@
 // The engine benchmark: fmig against the least any tool must do and against a peer, in one run,
 // interleaved, every measurement on fresh PostgreSQL databases. See README.md.
 //
-//   node bench/run.mjs                  (after `npm install` in bench/ and `npx tsc` at the top)
+//   node bench/run.mjs                  (after `npm install` in bench/ and `npm run build` at the top)
 //
 // Environment: N (revisions, 1000), SLOW (rounds of up-from-empty, 5), FAST (rounds of the
 // rest, 15), BENCH_PG_URL (server, postgres://root@127.0.0.1:5432), PSQL (the real psql binary).
@@ -26,7 +26,7 @@ const TIME = '/usr/bin/time';
 const PREFIX = `fmig_bench_${process.pid}`;
 
 for (const [what, file, fix] of [
-  ['fmig', path.join(FMIG_ROOT, 'dist', 'cli.js'), 'run `npx tsc -p tsconfig.json` at the top of the repository'],
+  ['fmig', path.join(FMIG_ROOT, 'dist', 'cli', 'cli.js'), 'run `npm run build` at the top of the repository'],
   ['dbmate', DBMATE, 'run `npm install` in bench/'],
   ['psql', PSQL, 'install postgresql-client-15, or set PSQL to the psql binary (not the pg_wrapper script)'],
 ]) {

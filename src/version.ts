@@ -1,4 +1,7 @@
-/** fmig's version, read from its package.json. */
+/** fmig's version: set when the command line is bundled, else read from package.json. */
 import { readFileSync } from 'node:fs';
 
-export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+declare const FMIG_VERSION: string | undefined;
+
+export const version: string =
+  typeof FMIG_VERSION === 'string' ? FMIG_VERSION : JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;

@@ -5,8 +5,7 @@ import { userInfo } from 'node:os';
 import type { Config } from '../adapters/config-types.js';
 import type { Driver } from '../adapters/db/driver.js';
 import { ensureLedger, readLedger, type LedgerName, type LedgerRow, type Writer } from '../adapters/db/ledger.js';
-import { readFolder } from '../adapters/files.js';
-import { headCommit } from '../adapters/git-head.js';
+import { readFolderInSlices } from '../adapters/files.js';
 import { loadHasher } from '../core/checksum.js';
 import { parseFolder, type Folder } from '../core/folder.js';
 import { version } from '../version.js';
@@ -14,7 +13,7 @@ import type { Context } from './context.js';
 
 /** Reads and parses the revision folder named by the settings. */
 export async function loadFolder(config: Config): Promise<Folder> {
-  const [hash, files] = await Promise.all([loadHasher(), Promise.resolve().then(() => readFolder(config.dir, relative(config.root, config.dir) || '.'))]);
+  const [hash, files] = await Promise.all([loadHasher(), readFolderInSlices(config.dir, relative(config.root, config.dir) || '.')]);
   return parseFolder(files, hash);
 }
 
@@ -24,8 +23,15 @@ export function ledgerName(config: Config): LedgerName {
 
 /** Opens the configured database; reports slow set-up (a first embedded database) as progress. */
 export async function openConfigured(ctx: Context, config: Config): Promise<Driver> {
-  const { openDatabase } = await import('../adapters/db/open.js');
-  return openDatabase(config.database.url, {
+  const { driver, ready } = await startConfigured(ctx, config);
+  await ready;
+  return driver;
+}
+
+/** Starts opening the configured database (see startDatabase): the driver at once, `ready` when connected. */
+async function startConfigured(ctx: Context, config: Config): Promise<{ driver: Driver; ready: Promise<void> }> {
+  const { startDatabase } = await import('../adapters/db/open.js');
+  return startDatabase(config.database.url, {
     baseDir: config.root,
     lockTimeoutMs: config.database.lockTimeoutMs,
     statementTimeoutMs: config.database.statementTimeoutMs,
@@ -67,22 +73,34 @@ export async function withDatabase<T, P = undefined>(
 ): Promise<T> {
   let prepared = undefined as P;
   let db: Driver;
+  let early: Promise<LedgerRow[]> | undefined;
+  const ledger = ledgerName(config);
   if (prepare && /^postgres(ql)?:/i.test(config.database.url)) {
-    const [p, d] = await Promise.allSettled([prepare(), openConfigured(ctx, config)]);
-    if (p.status === 'rejected') {
-      if (d.status === 'fulfilled') await d.value.close().catch(() => {});
-      throw p.reason;
+    // Connecting and the first read of the ledger are sent before `prepare` starts, and go on
+    // on the server while the folder is read (prepare yields now and then). A failure of
+    // prepare (bad input) still wins over one of the server.
+    const started = await startConfigured(ctx, config);
+    db = started.driver;
+    if (mode !== 'write') {
+      const rows = readLedger(db, ledger);
+      rows.catch(() => {});
+      early = started.ready.then(() => rows);
+      early.catch(() => {});
     }
-    if (d.status === 'rejected') throw d.reason;
-    [prepared, db] = [p.value, d.value];
+    try {
+      prepared = await prepare();
+    } catch (e) {
+      await db.close().catch(() => {});
+      throw e;
+    }
+    if (!early) await started.ready;
   } else {
     if (prepare) prepared = await prepare();
     db = await openConfigured(ctx, config);
   }
   let release: (() => Promise<void>) | undefined;
   try {
-    const ledger = ledgerName(config);
-    let rows = mode === 'write' ? null : await readLedger(db, ledger);
+    let rows = mode === 'write' ? null : await (early ?? readLedger(db, ledger));
     if (mode === 'write' || (typeof mode === 'function' && mode(rows!, prepared))) {
       release = await db.lock({
         ...ledger,
@@ -104,6 +122,8 @@ export async function withDatabase<T, P = undefined>(
 
 /** Who is writing: the database user and the OS user, the checked-out commit, fmig's version. */
 export async function writer(db: Driver, config: Config): Promise<Writer> {
+  // git is started only by commands that write: a run with nothing to do loads none of it.
+  const { headCommit } = await import('../adapters/git-head.js');
   const [[who], gitCommit] = await Promise.all([db.query<{ u: string }>('select current_user as u'), headCommit(config.root)]);
   let os = '';
   try {

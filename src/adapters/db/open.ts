@@ -31,40 +31,52 @@ export function parseDatabaseUrl(url: string, baseDir: string): Target {
 
 /** Opens and checks the database at `url` with the work session's settings applied. Throws UnreachableError (exit 3). */
 export async function openDatabase(url: string, opts: OpenOptions): Promise<Driver> {
+  const { driver, ready } = await startDatabase(url, opts);
+  await ready;
+  return driver;
+}
+
+/**
+ * Starts opening the database at `url`: the driver comes back at once, and `ready` settles when
+ * the session's settings are applied (the connection check; it rejects with UnreachableError,
+ * the driver closed). On a server, statements sent meanwhile queue behind the settings on the
+ * same connection, so a caller can send its first query without waiting a round trip, and do
+ * other work while connecting goes on. Throws UsageError for a URL it cannot use.
+ */
+export async function startDatabase(url: string, opts: OpenOptions): Promise<{ driver: Driver; ready: Promise<void> }> {
   const target = parseDatabaseUrl(url, opts.baseDir);
-  let driver: Driver;
   if (target.kind === 'pglite') {
     const { openPglite } = await import('./pglite.js');
+    let driver: Driver;
     try {
       driver = await openPglite(target.dir, target.label, opts);
     } catch (e) {
       if (e instanceof FmigError) throw e;
       throw new UnreachableError(`could not open the embedded database ${url}: ${(e as Error).message ?? e}`);
     }
-  } else {
-    const { openPostgres, scrub } = await import('./postgres.js');
-    try {
-      driver = openPostgres(url, CONNECT_TIMEOUT_S);
-    } catch {
-      // Node's URL error carries the whole URL, password included: not passed on.
-      throw new UsageError(`the database URL ${maskUrl(url)} is not valid`, 'write it as postgres://user:password@host:port/database');
-    }
-    // The session settings are the first round trip, and so the connection check.
     try {
       await driver.exec(sessionSettings(opts));
     } catch (e) {
       await driver.close().catch(() => {});
-      throw connectError(scrub(e, passwordOf(url)), driver.display, url);
+      throw e;
     }
-    return driver;
+    return { driver, ready: Promise.resolve() };
   }
+  const { openPostgres, scrub } = await import('./postgres.js');
+  let driver: Driver;
   try {
-    await driver.exec(sessionSettings(opts));
-  } catch (e) {
-    await driver.close().catch(() => {});
-    throw e;
+    driver = openPostgres(url, CONNECT_TIMEOUT_S);
+  } catch {
+    // Node's URL error carries the whole URL, password included: not passed on.
+    throw new UsageError(`the database URL ${maskUrl(url)} is not valid`, 'write it as postgres://user:password@host:port/database');
   }
-  return driver;
+  // The session settings are the first round trip, and so the connection check.
+  const ready = driver.exec(sessionSettings(opts)).catch(async (e) => {
+    await driver.close().catch(() => {});
+    throw connectError(scrub(e, passwordOf(url)), driver.display, url);
+  });
+  ready.catch(() => {}); // the caller awaits it; until then a failure is not unhandled
+  return { driver, ready };
 }
 
 /**

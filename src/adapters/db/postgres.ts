@@ -37,7 +37,7 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
       // add round trips, and break behind a transaction-pooling PgBouncer.
       prepare: false,
       // No look-up of array types on connect (a round trip and a catalog scan on every run):
-      // arrays of strings are read here, and sent as literals (query below); fmig uses no others.
+      // fmig uses only arrays of strings, and pg-array.ts reads and writes those.
       fetch_types: false,
       types: { textArray: { to: 1009, from: [1009, 1015, 1003, 1014], serialize: formatTextArray, parse: parseTextArray } },
       onnotice: () => {},
@@ -53,13 +53,22 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
     lost = true;
   });
   const lockClients = new Set<postgres.Sql>();
+  // Statements sent and not yet answered. close() waits for them: postgres.js, ended while its
+  // connection is still being made, never closes the socket that then connects.
+  const inflight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inflight.add(p);
+    const done = () => inflight.delete(p);
+    p.then(done, done);
+    return p;
+  };
 
   const session = (s: Sql): Session => ({
     async query<T>(text: string, params?: unknown[]) {
       if (lost) throw connectionLost(display);
       try {
         // A plain array, as PGlite gives, rather than postgres.js's Result subclass.
-        return [...(await s.unsafe(text, (params ?? []) as postgres.ParameterOrJSON<never>[]))] as T[];
+        return [...(await track(s.unsafe(text, (params ?? []) as postgres.ParameterOrJSON<never>[])))] as T[];
       } catch (e) {
         throw scrub(e, password);
       }
@@ -67,7 +76,7 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
     async exec(script: string) {
       if (lost) throw connectionLost(display);
       try {
-        await s.unsafe(script).simple();
+        await track(s.unsafe(script).simple());
       } catch (e) {
         throw scrub(e, password);
       }
@@ -127,6 +136,7 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
       };
     },
     async close() {
+      await Promise.allSettled([...inflight]);
       closing = true;
       await Promise.all([sql, ...lockClients].map((c) => c.end({ timeout: 5 })));
       lockClients.clear();

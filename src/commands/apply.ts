@@ -4,7 +4,7 @@
  * with its progress recorded after each step.
  */
 import type { Driver, Session } from '../adapters/db/driver.js';
-import { toDbError } from '../adapters/db/driver.js';
+import { ScriptFailed, toDbError } from '../adapters/db/driver.js';
 import type { Config } from '../adapters/config-types.js';
 import * as L from '../adapters/db/ledger.js';
 import { writer } from './project.js';
@@ -91,7 +91,7 @@ function applied(rev: Revision): L.AppliedRevision {
 /** Applies a revision's up file. `resumeFrom` continues a statement-by-statement run that stopped. */
 export function applyRevision(env: RunEnv, rev: Revision, resumeFrom?: number): Promise<number> {
   return runFile(env, rev.id, `${env.dirLabel}/${rev.up.name}`, rev.up.text, rev.up.noTransaction, resumeFrom ?? 0, {
-    committed: (tx, ms) => L.recordApplied(tx, env.ledger, applied(rev), env.writer, ms),
+    committed: () => L.appliedSql(env.ledger, applied(rev), env.writer, null),
     started: resumeFrom === undefined ? () => L.recordStarted(env.db, env.ledger, applied(rev), env.writer) : async () => {},
     progress: (done) => L.recordProgress(env.db, env.ledger, rev.id, done),
     failed: (done, report) => L.recordFailed(env.db, env.ledger, rev.id, done, report, env.writer, rev.up.checksum),
@@ -101,8 +101,8 @@ export function applyRevision(env: RunEnv, rev: Revision, resumeFrom?: number): 
 
 /** How a run is recorded in the ledger, for each way a file can run. */
 interface Records {
-  /** Transactional: inside the file's transaction, after its statements. */
-  committed(tx: Session, ms: number): Promise<void>;
+  /** Transactional: the statement that records it, run in the file's transaction after its statements. */
+  committed(): string;
   /** Statement by statement: before the first statement runs. */
   started(): Promise<void>;
   progress(done: number): Promise<void>;
@@ -120,15 +120,19 @@ async function runFile(env: RunEnv, revision: string, file: string, text: string
   refuseUnterminated(plan, file, text, revision);
   const keeps = await freshSession(env, plan);
   if (plan.mode === 'transaction') {
+    // One transaction: the file's statements, a reset when they may have changed the session,
+    // then the ledger and log rows; on a server, all in one round trip after BEGIN.
+    const modes = plan.ownTransaction?.modes ? [`SET TRANSACTION ${plan.ownTransaction.modes}`] : [];
+    const scripts = [...modes, ...plan.statements.map((st) => st.text), ...(keeps ? [] : [env.reset]), record.committed()];
     try {
-      await env.db.transaction(async (tx) => {
-        if (plan.ownTransaction?.modes) await runOrReport(tx, `SET TRANSACTION ${plan.ownTransaction.modes}`, file, text, 0);
-        await runScript(tx, plan, file, text);
-        if (!keeps) await tx.exec(env.reset);
-        await record.committed(tx, performance.now() - started);
-      });
+      await env.db.transact(scripts);
     } catch (e) {
-      throw asFailure(e, revision, false);
+      const statement = e instanceof ScriptFailed ? e.index - modes.length : -1;
+      const dbe = e instanceof ScriptFailed && statement < plan.statements.length ? toDbError(e.reason) : null;
+      if (!dbe) throw asFailure(e instanceof ScriptFailed ? e.reason : e, revision, false);
+      // SET TRANSACTION comes from the file's own BEGIN, at its start.
+      const offset = statement < 0 ? 0 : plan.statements[statement].start;
+      throw asFailure(new RevisionFailed('', formatFailure({ file, text, offset }, dbe), false), revision, false);
     }
   } else {
     await record.started();
@@ -202,13 +206,12 @@ async function guarded(env: RunEnv, write: () => Promise<void>): Promise<void> {
 
 /** Reverts one revision: runs its down SQL and deletes its ledger row. On a failure part-way the revision stays applied and its row keeps the error. */
 export function revertRevision(env: RunEnv, src: DownSource): Promise<number> {
-  const reverted = (s: Session, ms: number) => L.recordReverted(s, env.ledger, src.revision, src.checksum, ms, env.writer);
   return runFile(env, src.revision, src.label, src.text, src.noTransaction, 0, {
-    committed: reverted,
+    committed: () => L.revertedSql(env.ledger, src.revision, src.checksum, null, env.writer),
     started: async () => {},
     progress: async () => {},
     failed: (_done, report) => L.recordRevertFailed(env.db, env.ledger, src.revision, report, env.writer, src.checksum),
-    finished: (_count, ms) => reverted(env.db, ms),
+    finished: (_count, ms) => L.recordReverted(env.db, env.ledger, src.revision, src.checksum, ms, env.writer),
   });
 }
 
@@ -228,16 +231,6 @@ export async function runScript(s: Session, plan: Extract<ExecutionPlan, { mode:
   const dbe = toDbError(e);
   if (!dbe) throw e;
   throw new RevisionFailed('', formatFailure({ file, text, offset: statements[i].start }, dbe), false);
-}
-
-async function runOrReport(s: Session, sql: string, file: string, text: string, offset: number): Promise<void> {
-  try {
-    await s.exec(sql);
-  } catch (e) {
-    const dbe = toDbError(e);
-    if (!dbe) throw e;
-    throw new RevisionFailed('', formatFailure({ file, text, offset }, dbe), false);
-  }
 }
 
 /**

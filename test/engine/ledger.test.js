@@ -78,6 +78,25 @@ forEachTarget('engine: ledger rows', (test, { fresh }) => {
     assert.is(n, 4, 'each of the four ran once');
   });
 
+  test('the ledger keeps every character of slugs and down SQL (quotes, backslashes, non-BMP), and a down removes the row and logs it', async () => {
+    const { url } = await fresh();
+    const down = "-- it's \\ a 'quoted' \\\\ down ✓ 𝄞\nselect E'\\\\x', $$ it's $$, '\\n';\ndrop table if exists q;\n";
+    const slug = "it's a \\'slug\\' 𝄞";
+    const p = await project({ [`001_${slug}`]: { up: 'create table q (x text);\n', down } });
+    let r = await p.fmig('up', '--url', url);
+    assert.is(r.code, 0, r.stderr);
+    let { rows, log } = await state(url);
+    assert.equal(rows.map((x) => [x.revision, x.slug, x.down_sql, x.down_checksum]), [['001', slug, down, checksum(down)]]);
+    assert.ok(rows[0].duration_ms >= 0 && rows[0].started_at <= rows[0].finished_at, 'the server measured the run');
+    assert.equal(log.map((l) => [l.revision, l.action, l.duration_ms]), [['001', 'up', rows[0].duration_ms]]);
+    r = await p.fmig('down', '--url', url);
+    assert.is(r.code, 0, r.stderr);
+    ({ rows, log } = await state(url));
+    assert.equal(rows, []);
+    assert.equal(log.map((l) => [l.revision, l.action, l.checksum]), [['001', 'up', checksum('create table q (x text);\n')], ['001', 'down', checksum(down)]]);
+    assert.type(log[1].duration_ms, 'number');
+  });
+
   test('inside a git repository the ledger and log record HEAD', async () => {
     const { url } = await fresh();
     const p = await project({ '1_a': { up: 'create table a (id int);\n', down: 'drop table a;\n' } });

@@ -31,6 +31,14 @@ export interface Driver extends Session {
   readonly display: string;
   /** Runs `fn` in one transaction on the work connection: commit when it returns, rollback when it throws. */
   transaction<T>(fn: (tx: Session) => Promise<T>): Promise<T>;
+  /**
+   * Runs `scripts` in one transaction, each as its own statement message (so an error's
+   * position points into it), and commits; at the first failure it rolls back and throws
+   * ScriptFailed naming that script. On a server, BEGIN is confirmed first, then every script
+   * and the COMMIT go in one round trip: a failure aborts the transaction on the server, so
+   * what follows it does nothing and the COMMIT never runs.
+   */
+  transact(scripts: readonly string[]): Promise<void>;
   /** Takes the writers' lock of SPEC section 4 for the whole command; resolves to its release. Throws UnreachableError (exit 3) on timeout. */
   lock(options: LockOptions): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -45,6 +53,18 @@ export interface OpenOptions {
   statementTimeoutMs: number;
   /** Told about slow set-up (creating the embedded database) on a TTY. */
   onProgress?: (message: string) => void;
+}
+
+/** A script of Driver.transact failed; the transaction was rolled back. */
+export class ScriptFailed extends Error {
+  constructor(
+    /** Which of the scripts. */
+    readonly index: number,
+    /** What the driver threw for it. */
+    readonly reason: unknown,
+  ) {
+    super((reason as Error)?.message ?? String(reason));
+  }
 }
 
 /** Reads the PostgreSQL error fields from whatever a driver threw; null when it is not a database error. */

@@ -1,8 +1,10 @@
 /**
- * The ledger table and its append-only log (SPEC section 4). Every name is quoted; every
- * value is a parameter.
+ * The ledger table and its append-only log (SPEC section 4). Every name is quoted; every value
+ * is a parameter, but for the two writes that go in one message with a revision's own
+ * statements (appliedSql, revertedSql), whose values are quoted literals.
  */
 import { ident, toDbError, type Session } from './driver.js';
+import { formatTextArray } from './pg-array.js';
 
 export interface LedgerName {
   schema: string;
@@ -120,19 +122,46 @@ export interface AppliedRevision {
   downSql: string | null;
 }
 
-/** Records a revision that ran in full (inside the caller's transaction for transactional ones). */
-export async function recordApplied(s: Session, n: LedgerName, r: AppliedRevision, w: Writer, durationMs: number, action: LogAction = 'up'): Promise<void> {
-  await s.query(
-    `with row as (
+/**
+ * A value as an SQL literal. Strings are E'' literals with backslashes and quotes doubled, which
+ * the server reads back unchanged whatever standard_conforming_strings says.
+ */
+export function literal(v: string | number | null | readonly string[]): string {
+  if (v === null) return 'NULL';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`not a number for SQL: ${v}`);
+    return String(v);
+  }
+  if (typeof v !== 'string') return `${literal(formatTextArray(v))}::text[]`;
+  return `E'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/**
+ * How long the work took, for the ledger: `durationMs`, or with null the time since the
+ * transaction began, measured by the server (the revision ran in this transaction).
+ */
+function duration(durationMs: number | null): { started: string; ms: string } {
+  if (durationMs === null) return { started: 'now()', ms: '(extract(epoch from clock_timestamp() - now()) * 1000)::integer' };
+  const ms = literal(Math.round(durationMs));
+  return { started: `clock_timestamp() - make_interval(secs => ${ms}::float8 / 1000)`, ms };
+}
+
+/** The statement that records a revision that ran in full: its ledger row and its log row. */
+export function appliedSql(n: LedgerName, r: AppliedRevision, w: Writer, durationMs: number | null, action: LogAction = 'up'): string {
+  const d = duration(durationMs);
+  return `with row as (
        insert into ${tableRef(n)} (revision, slug, parents, up_checksum, down_checksum, down_sql,
          started_at, finished_at, duration_ms, applied_by, git_commit, fmig_version)
-       values ($1, $2, $3::text[], $4, $5, $6, clock_timestamp() - make_interval(secs => $7::float8 / 1000),
-         clock_timestamp(), $7::integer, $8, $9, $10)
-       returning revision)
+       values (${literal(r.revision)}, ${literal(r.slug)}, ${literal(r.parents)}, ${literal(r.upChecksum)}, ${literal(r.downChecksum)}, ${literal(r.downSql)},
+         ${d.started}, clock_timestamp(), ${d.ms}, ${literal(w.appliedBy)}, ${literal(w.gitCommit)}, ${literal(w.version)})
+       returning revision, duration_ms)
      insert into ${logRef(n)} (revision, action, checksum, "by", git_commit, duration_ms)
-     select revision, $11, $4, $8, $9, $7::integer from row`,
-    [r.revision, r.slug, r.parents, r.upChecksum, r.downChecksum, r.downSql, Math.round(durationMs), w.appliedBy, w.gitCommit, w.version, action],
-  );
+     select revision, ${literal(action)}, ${literal(r.upChecksum)}, ${literal(w.appliedBy)}, ${literal(w.gitCommit)}, duration_ms from row`;
+}
+
+/** Records a revision that ran in full (inside the caller's transaction for transactional ones). */
+export async function recordApplied(s: Session, n: LedgerName, r: AppliedRevision, w: Writer, durationMs: number, action: LogAction = 'up'): Promise<void> {
+  await s.exec(appliedSql(n, r, w, durationMs, action));
 }
 
 /** Records that a statement-by-statement revision has started (committed at once, outside any transaction). */
@@ -169,13 +198,16 @@ export async function recordFinished(s: Session, n: LedgerName, revision: string
   );
 }
 
+/** The statement that deletes a reverted revision's row and logs `down`. */
+export function revertedSql(n: LedgerName, revision: string, downChecksum: string | null, durationMs: number | null, w: Writer): string {
+  return `with row as (delete from ${tableRef(n)} where revision = ${literal(revision)} returning revision)
+     insert into ${logRef(n)} (revision, action, checksum, "by", git_commit, duration_ms)
+     select revision, 'down', ${literal(downChecksum)}, ${literal(w.appliedBy)}, ${literal(w.gitCommit)}, ${duration(durationMs).ms} from row`;
+}
+
 /** Deletes a reverted revision's row and logs `down`. */
 export async function recordReverted(s: Session, n: LedgerName, revision: string, downChecksum: string | null, durationMs: number, w: Writer): Promise<void> {
-  await s.query(
-    `with row as (delete from ${tableRef(n)} where revision = $1 returning revision)
-     insert into ${logRef(n)} (revision, action, checksum, "by", git_commit, duration_ms) select revision, 'down', $2, $3, $4, $5::integer from row`,
-    [revision, downChecksum, w.appliedBy, w.gitCommit, Math.round(durationMs)],
-  );
+  await s.exec(revertedSql(n, revision, downChecksum, durationMs, w));
 }
 
 /** Records the error of a revert that stopped part-way (the row stays: the revision is still applied). */

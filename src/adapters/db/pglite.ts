@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite, types, type Extensions } from '@electric-sql/pglite';
-import type { Driver, OpenOptions, Session } from './driver.js';
+import { ScriptFailed, type Driver, type OpenOptions, type Session } from './driver.js';
 import { acquireLockFile } from './lockfile.js';
 import { UnreachableError } from '../../core/errors.js';
 
@@ -115,6 +115,23 @@ function wrap(db: PGlite, display: string, release: () => void): Driver {
       inTransaction = true;
       try {
         return await db.transaction((tx) => fn(session(tx)));
+      } finally {
+        inTransaction = false;
+      }
+    },
+    async transact(scripts) {
+      guard();
+      inTransaction = true;
+      try {
+        await db.transaction(async (tx) => {
+          for (const [i, script] of scripts.entries()) {
+            try {
+              await tx.exec(script);
+            } catch (e) {
+              throw new ScriptFailed(i, e);
+            }
+          }
+        });
       } finally {
         inTransaction = false;
       }

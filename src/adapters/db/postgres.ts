@@ -10,7 +10,7 @@
  */
 import postgres from 'postgres';
 import type { Driver, LockOptions, Session } from './driver.js';
-import { maskUrl } from './driver.js';
+import { maskUrl, ScriptFailed } from './driver.js';
 import { formatTextArray, parseTextArray } from './pg-array.js';
 import { formatMs, formatSince } from './lockfile.js';
 import { UnreachableError } from '../../core/errors.js';
@@ -105,6 +105,37 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
       inTransaction = true;
       try {
         return (await sql.begin((tx) => fn(session(tx)))) as Awaited<ReturnType<typeof fn>>;
+      } catch (e) {
+        throw scrub(e, password);
+      } finally {
+        inTransaction = false;
+      }
+    },
+    async transact(scripts) {
+      guard();
+      if (lost) throw connectionLost(display);
+      inTransaction = true;
+      const send = (script: string) => track(sql.unsafe(script).simple());
+      try {
+        // Nothing of the revision is sent before the transaction is known to be open: were
+        // BEGIN to fail, the scripts would otherwise run and commit one by one.
+        await send('BEGIN');
+        if (!scripts.length) {
+          await send('COMMIT');
+          return;
+        }
+        // The COMMIT shares the last script's message: when anything before failed, that
+        // script fails in the aborted transaction and the rest of its message is skipped.
+        const last = scripts.length - 1;
+        const results = await Promise.allSettled(scripts.map((script, i) => send(i === last ? `${script};\nCOMMIT` : script)));
+        const failed = results.findIndex((r) => r.status === 'rejected');
+        if (failed === -1) return;
+        await send('ROLLBACK').catch(() => {}); // ends the aborted transaction (a lost connection ended it already)
+        if (results[last].status === 'fulfilled') {
+          // Committed although an earlier script failed: it failed without reaching the server.
+          throw new Error(`statement ${failed + 1} of ${scripts.length} failed before it was sent, and the rest committed: ${(results[failed] as PromiseRejectedResult).reason}`);
+        }
+        throw new ScriptFailed(failed, scrub((results[failed] as PromiseRejectedResult).reason, password));
       } catch (e) {
         throw scrub(e, password);
       } finally {

@@ -4,6 +4,10 @@
 // `fmig up` that was the largest cost after Node's own start.
 //
 // PGlite stays outside: it finds its wasm and data files next to its own module.
+//
+// postgres.js imports node:tls and node:crypto at its top, for SSL and for password
+// authentication; a connection without either never touches them, yet loading them costs a few
+// milliseconds and ~2 MiB on every run. In the bundle they load on first use instead.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 
@@ -26,4 +30,23 @@ await build({
   minifyWhitespace: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [lazyBuiltins(['tls', 'crypto'], /[\\/]node_modules[\\/]postgres[\\/]/)],
 });
+
+/** Resolves `import x from '<builtin>'` in files matching `importer` to an object that loads the builtin when first used. */
+function lazyBuiltins(names, importer) {
+  const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
+  return {
+    name: 'lazy-builtins',
+    setup(b) {
+      b.onResolve({ filter }, (args) => (importer.test(args.importer) ? { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+        contents: `import { createRequire } from 'node:module';
+let m;
+const load = () => (m ??= createRequire(import.meta.url)('node:${args.path}'));
+export default new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() });`,
+        loader: 'js',
+      }));
+    },
+  };
+}

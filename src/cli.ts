@@ -5,6 +5,7 @@
 import { cac } from 'cac';
 import type { Config } from './adapters/config-types.js';
 import type { Context, Reporter } from './commands/context.js';
+import { toDbError } from './adapters/db/driver.js';
 import { FmigError, UsageError } from './core/errors.js';
 import { closest } from './core/suggest.js';
 import { version } from './version.js';
@@ -289,6 +290,14 @@ function reportError(io: Io, e: unknown, json: boolean, color: boolean): number 
     const red = color ? (s: string) => `\x1b[31m${s}\x1b[0m` : (s: string) => s;
     io.stderr.write(`${red('error:')} ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`);
     return e.exitCode;
+  }
+  // The database refused one of fmig's own statements (a user without rights on the ledger,
+  // say): what it said, not a stack.
+  const dbe = toDbError(e);
+  if (dbe) {
+    const what = `the database refused: ${dbe.message}${dbe.sqlstate ? ` (SQLSTATE ${dbe.sqlstate})` : ''}${dbe.detail ? `; ${dbe.detail}` : ''}`;
+    const hint = dbe.hint ?? (dbe.sqlstate === '42501' ? "the database user needs rights on fmig's ledger and log tables (and their schema)" : undefined);
+    return reportError(io, new FmigError('database', what, 1, hint), json, color);
   }
   // Not one of fmig's errors: a bug or an unexpected failure. Exit 1, with the stack for a report.
   const err = e as Error;

@@ -2,7 +2,7 @@
 // and the database is left exactly as it was.
 import { test as plain } from 'uvu';
 import * as assert from 'uvu/assert';
-import { forEachTarget, testServerUrl } from '../helpers/databases.js';
+import { admin, forEachTarget, freshDatabase, targets, testServerUrl } from '../helpers/databases.js';
 import { project, removeProjects, state, snapshot } from '../helpers/cli.js';
 
 const A = { '1_a': { up: 'create table a (id int);\n', down: 'drop table a;\n' } };
@@ -107,6 +107,27 @@ if (testServerUrl) {
     const r = await p.fmig('up', '--url', url.toString());
     assert.is(r.code, 3, r.stderr);
     assert.match(r.stderr, 'database "fmig_no_such_database" does not exist');
+  });
+
+  plain('a user without rights on the ledger: exit 1, what the server said and what to do, no stack', async () => {
+    const p = await project(A);
+    const db = await freshDatabase(targets.find((t) => t.kind === 'postgres'));
+    const role = `fmig_norights_${process.pid}`;
+    await admin(testServerUrl, `create role ${role} login`);
+    try {
+      assert.is((await p.fmig('up', '--url', db.url)).code, 0);
+      const url = new URL(db.url);
+      url.username = role;
+      for (const args of [['status'], ['up']]) {
+        const r = await p.fmig(...args, '--url', url.toString());
+        assert.is(r.code, 1, r.stderr);
+        assert.match(r.stderr, /^error: the database refused: permission denied for (table|schema) \S+ \(SQLSTATE 42501\)\n  the database user needs rights/);
+        assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+      }
+    } finally {
+      await db.drop();
+      await admin(testServerUrl, `drop role ${role}`);
+    }
   });
 }
 

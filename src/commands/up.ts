@@ -4,7 +4,6 @@ import { compare, type Comparison } from '../core/drift.js';
 import { DriftError, MigrationFailed, StateError, UsageError } from '../core/errors.js';
 import type { Folder, Revision } from '../core/folder.js';
 import { planUp, parseUpTarget } from '../core/plan.js';
-import { describeExecution, planExecution } from '../core/transactions.js';
 import type { RevisionFailed, RunEnv } from './apply.js';
 import type { Context } from './context.js';
 import { requireOneHead } from './heads.js';
@@ -47,7 +46,9 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
     refuseOnDrift(state, opts);
     const failed = state.drift.filter((d) => d.kind === 'failed').map((d) => rows.find((r) => r.revision === d.revision)!);
     const todo = planUp(folder.graph, new Set(rows.map((r) => r.revision)), target).map((id) => folder.byId.get(id)!);
-    if (opts.singleTransaction) refuseStatementByStatement(todo, dirLabel);
+    // The splitter loads only for what needs it (a run with nothing to do does not).
+    const { describeExecution, planExecution } = opts.dryRun || opts.singleTransaction ? await import('../core/transactions.js') : ({} as typeof import('../core/transactions.js'));
+    if (opts.singleTransaction) refuseStatementByStatement(todo, dirLabel, planExecution);
 
     if (opts.dryRun) {
       const plan = [
@@ -123,7 +124,7 @@ function refuseOnDrift(state: Comparison, opts: UpOptions): void {
   }
 }
 
-function refuseStatementByStatement(todo: Revision[], dirLabel: string): void {
+function refuseStatementByStatement(todo: Revision[], dirLabel: string, planExecution: typeof import('../core/transactions.js').planExecution): void {
   const bad = todo.filter((r) => planExecution(r.up.text, r.up.noTransaction).mode !== 'transaction');
   if (bad.length) {
     throw new UsageError(

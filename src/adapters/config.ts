@@ -1,5 +1,5 @@
 /** Reads migrate.toml (SPEC section 5): finds it, checks every key, fills defaults and the URL. */
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import type { Config } from './config-types.js';
@@ -36,10 +36,10 @@ export interface LoadOptions {
 
 /** The configuration for a command run in `cwd`; throws one ConfigError listing every problem. */
 export async function loadConfig(opts: LoadOptions): Promise<Config> {
-  const file = await findFile(opts);
+  const file = findFile(opts);
   const root = file ? path.dirname(file) : opts.cwd;
   const label = file ? path.relative(opts.cwd, file) || file : 'configuration';
-  const doc = file ? await readToml(file, label) : {};
+  const doc = file ? readToml(file, label) : {};
 
   const problems: string[] = [];
   checkShape(doc, SHAPE, '', problems);
@@ -68,29 +68,31 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
   };
 }
 
-async function findFile(opts: LoadOptions): Promise<string | null> {
+// Synchronous on purpose: two small reads, and a command that needs no other asynchronous file
+// work then never starts libuv's thread pool (threads, and memory for each).
+function findFile(opts: LoadOptions): string | null {
   if (opts.configPath !== undefined) {
     const file = path.resolve(opts.cwd, opts.configPath);
-    if (!(await isFile(file))) throw new ConfigError(opts.configPath, ['no such file (named by --config)']);
+    if (!isFile(file)) throw new ConfigError(opts.configPath, ['no such file (named by --config)']);
     return file;
   }
   for (let dir = path.resolve(opts.cwd); ; dir = path.dirname(dir)) {
     const file = path.join(dir, CONFIG_FILE);
-    if (await isFile(file)) return file;
+    if (isFile(file)) return file;
     if (path.dirname(dir) === dir) return null;
   }
 }
 
-async function isFile(file: string): Promise<boolean> {
+function isFile(file: string): boolean {
   try {
-    return (await stat(file)).isFile();
+    return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
   } catch {
     return false;
   }
 }
 
-async function readToml(file: string, label: string): Promise<Table> {
-  const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+function readToml(file: string, label: string): Table {
+  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   try {
     return parse(text) as Table;
   } catch (e) {

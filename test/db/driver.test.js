@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, parseDatabaseUrl } from '../../dist/adapters/db/open.js';
-import { toDbError } from '../../dist/adapters/db/driver.js';
+import { ScriptFailed, toDbError } from '../../dist/adapters/db/driver.js';
 import { UnreachableError, UsageError } from '../../dist/core/errors.js';
 import { forEachTarget, testServerUrl, admin, pgliteTemplate } from '../helpers/databases.js';
 
@@ -64,6 +64,21 @@ forEachTarget('driver', (it, { target, fresh }) => {
       [tricky],
     );
     assert.equal(row, { arr: tricky, same: true, nested: [['x', null], ['{', '}']], bounded: ['a', 'b'], vc: ['v'], nm: ['n'] });
+  });
+
+  it('transact: commits every script, or at the first failure rolls all back and names that script', async () => {
+    const db = await open();
+    await db.exec('create table t (x int primary key)');
+    // The last script ends in a line comment: the COMMIT must still run.
+    await db.transact(['insert into t values (1)', 'insert into t values (2) -- two']);
+    assert.equal(await db.query('select x from t order by x'), [{ x: 1 }, { x: 2 }]);
+    const e = await thrown(() => db.transact(['insert into t values (3)', 'insert into t values (1)', 'insert into t values (4)']));
+    assert.instance(e, ScriptFailed);
+    assert.is(e.index, 1, 'the duplicate key, not what failed after it');
+    assert.is(toDbError(e.reason).sqlstate, '23505');
+    assert.equal(await db.query('select x from t order by x'), [{ x: 1 }, { x: 2 }], 'nothing of the failed run stays');
+    await db.transact(['insert into t values (5)']);
+    assert.equal((await db.query('select count(*)::int as n from t'))[0].n, 3, 'the session is usable after a failure');
   });
 
   it('runs a multi-statement script with dollar quotes, and the session keeps its SET', async () => {

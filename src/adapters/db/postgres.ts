@@ -125,9 +125,10 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
           return;
         }
         // The COMMIT shares the last script's message: when anything before failed, that
-        // script fails in the aborted transaction and the rest of its message is skipped.
+        // script fails in the aborted transaction and the rest of its message is skipped. The
+        // newline ends a line comment the script may end with.
         const last = scripts.length - 1;
-        const results = await Promise.allSettled(scripts.map((script, i) => send(i === last ? `${script};\nCOMMIT` : script)));
+        const results = await Promise.allSettled(scripts.map((script, i) => send(i === last ? `${script}\n;COMMIT` : script)));
         const failed = results.findIndex((r) => r.status === 'rejected');
         if (failed === -1) return;
         await send('ROLLBACK').catch(() => {}); // ends the aborted transaction (a lost connection ended it already)

@@ -127,6 +127,7 @@ async function runFile(env: RunEnv, revision: string, file: string, text: string
     try {
       await env.db.transact(scripts);
     } catch (e) {
+      if (e instanceof ScriptFailed && e.index === scripts.length - 1) throw asFailure(unrecorded(env, file, e.reason), revision, false);
       const statement = e instanceof ScriptFailed ? e.index - modes.length : -1;
       const dbe = e instanceof ScriptFailed && statement < plan.statements.length ? toDbError(e.reason) : null;
       if (!dbe) throw asFailure(e instanceof ScriptFailed ? e.reason : e, revision, false);
@@ -286,6 +287,23 @@ function refuseUnterminated(plan: ExecutionPlan, file: string, text: string, rev
     `${file}:${lineOf(text, st.start)}: the transaction block opened here is never closed (no COMMIT or ROLLBACK after it); add one, nothing was run`,
     false,
   );
+}
+
+/**
+ * The file ran, but the ledger write after it failed (so everything was rolled back): most
+ * often because the file dropped the ledger itself, e.g. `DROP SCHEMA public CASCADE`.
+ */
+function unrecorded(env: RunEnv, file: string, reason: unknown): unknown {
+  const dbe = toDbError(reason);
+  if (!dbe) return reason;
+  const said = `error${dbe.sqlstate ? ` ${dbe.sqlstate}` : ''}: ${dbe.message}`;
+  const ledger = L.tableRef(env.ledger);
+  const report =
+    dbe.sqlstate === '42P01' || dbe.sqlstate === '3F000'
+      ? `${file} ran, but fmig could not record it: it removed fmig's ledger ${ledger} (${said}); all of it was rolled back\n` +
+        `  keep the ledger out of what the file drops, for instance in a schema of its own (schema = "fmig" under [database] in migrate.toml)`
+      : `${file} ran, but fmig could not record it in the ledger ${ledger} (${said}); all of it was rolled back`;
+  return new RevisionFailed('', report, false);
 }
 
 function asFailure(e: unknown, revision: string, partial: boolean): unknown {

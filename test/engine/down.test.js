@@ -50,6 +50,19 @@ forEachTarget('engine: down', (test, { fresh }) => {
     assert.match(r.stdout, 'nothing to revert');
   });
 
+  test('a down that drops the ledger itself (DROP SCHEMA public CASCADE) is rolled back, and the error says so', async () => {
+    const { url } = await fresh();
+    const p = await project({ '1_all': { up: 'create table t1 (id int);\n', down: 'drop schema public cascade;\ncreate schema public;\n' } });
+    assert.is((await p.fmig('up', '--url', url)).code, 0);
+    const before = [await state(url), await snapshot(url)];
+    const r = await p.fmig('down', '--url', url);
+    assert.is(r.code, 1, r.stderr);
+    assert.match(r.stderr, `sql/1_all.down.sql ran, but fmig could not record it: it removed fmig's ledger "public"."fmig_ledger"`);
+    assert.match(r.stderr, 'all of it was rolled back');
+    assert.match(r.stderr, 'schema = "fmig" under [database]');
+    assert.equal([await state(url), await snapshot(url)], before, 'still applied, table and ledger as they were');
+  });
+
   test('a revision without a down file: down refuses before reverting anything, and names it', async () => {
     const { url } = await fresh();
     const p = await project({ '1_a': rev(1), '2_b': `create table t2 (id int);\n`, '3_c': rev(3) });

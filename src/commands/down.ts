@@ -11,6 +11,7 @@ import { revertRevision, RevisionFailed, runEnv, type DownSource } from './apply
 import type { Context } from './context.js';
 import { fmtMs } from './up.js';
 import { loadFolder, withDatabase } from './project.js';
+import { tuneForDatabaseWork } from './tuning.js';
 
 export interface DownOptions {
   target?: string;
@@ -24,6 +25,7 @@ export interface DownResult {
 }
 
 export async function down(ctx: Context, opts: DownOptions): Promise<DownResult> {
+  tuneForDatabaseWork();
   const config = await ctx.config();
   const target = parseDownTarget(opts.target);
   const folder = await loadFolder(config);

@@ -18,6 +18,7 @@ import { requireOneHead } from './heads.js';
 import { loadFolder, withDatabase } from './project.js';
 import { fmtMs } from './up.js';
 import { downSources, fileOf } from './down.js';
+import { tuneForDatabaseWork } from './tuning.js';
 
 export interface SyncOptions {
   yes?: boolean;
@@ -38,6 +39,7 @@ export interface SyncResult {
 }
 
 export async function sync(ctx: Context, opts: SyncOptions): Promise<SyncResult> {
+  tuneForDatabaseWork();
   const config = await ctx.config();
   const folder = await loadFolder(config);
   await requireOneHead(config, folder, 'sync');

@@ -9,6 +9,7 @@ import type { Context } from './context.js';
 import { requireOneHead } from './heads.js';
 import { embeddedAbsent, loadFolder, withDatabase, type Opened } from './project.js';
 import type { LedgerRow } from '../adapters/db/ledger.js';
+import { tuneForDatabaseWork } from './tuning.js';
 
 export interface UpOptions {
   target?: string;
@@ -26,6 +27,7 @@ export interface UpResult {
 }
 
 export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
+  tuneForDatabaseWork();
   const config = await ctx.config();
   const target = parseUpTarget(opts.target);
   const dirLabel = relative(config.root, config.dir) || '.';

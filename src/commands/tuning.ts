@@ -1,0 +1,21 @@
+/**
+ * V8 settings for the commands that apply revisions (up, down, sync). They spend their time
+ * waiting on the database while their own data stays small, so what V8 does by default for a
+ * long-running program costs memory and buys nothing:
+ *
+ * - the young generation grows under steady allocation, doubling up to 2 x 16 MiB; its growth
+ *   factor is read each time V8 would grow it, so setting it to 1 keeps it at 2 x 1 MiB;
+ * - the optimizing compiler (TurboFan) compiles hot functions on background threads, about
+ *   7 MiB of peak memory over a thousand revisions. Without it, code runs in V8's interpreter
+ *   and baseline compiler: measured on 1,000 revisions, the same time (the database is the
+ *   bottleneck) and 59 instead of 67 MiB; splitting 2.3 MB of SQL takes 0.29 s instead of 0.10 s.
+ *
+ * Both flags are read where V8 decides to grow or to optimize, so setting them when the
+ * command starts takes effect from then on.
+ */
+import v8 from 'node:v8';
+
+export function tuneForDatabaseWork(): void {
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
+  v8.setFlagsFromString('--no-opt');
+}

@@ -124,17 +124,18 @@ async function runFile(env: RunEnv, revision: string, file: string, text: string
     // then the ledger and log rows; on a server, all in one round trip after BEGIN.
     const modes = plan.ownTransaction?.modes ? [`SET TRANSACTION ${plan.ownTransaction.modes}`] : [];
     const scripts = [...modes, ...plan.statements.map((st) => st.text), ...(keeps ? [] : [env.reset]), record.committed()];
-    try {
-      await env.db.transact(scripts);
-    } catch (e) {
-      if (e instanceof ScriptFailed && e.index === scripts.length - 1) throw asFailure(unrecorded(env, file, e.reason), revision, false);
-      const statement = e instanceof ScriptFailed ? e.index - modes.length : -1;
-      const dbe = e instanceof ScriptFailed && statement < plan.statements.length ? toDbError(e.reason) : null;
-      if (!dbe) throw asFailure(e instanceof ScriptFailed ? e.reason : e, revision, false);
+    // What a failure of transact() means for this file: one of its statements, or the ledger write.
+    const failure = (e: unknown): unknown => {
+      if (!(e instanceof ScriptFailed)) return e;
+      if (e.index === scripts.length - 1) return unrecorded(env, file, e.reason);
+      const i = e.index - modes.length;
+      if (i >= plan.statements.length) return e.reason; // the session reset
       // SET TRANSACTION comes from the file's own BEGIN, at its start.
-      const offset = statement < 0 ? 0 : plan.statements[statement].start;
-      throw asFailure(new RevisionFailed('', formatFailure({ file, text, offset }, dbe), false), revision, false);
-    }
+      return statementFailed(file, text, i < 0 ? 0 : plan.statements[i].start, e.reason);
+    };
+    await env.db.transact(scripts).catch((e) => {
+      throw asFailure(failure(e), revision, false);
+    });
   } else {
     await record.started();
     // Progress is written between the file's statements, in the session as the file left it.
@@ -228,10 +229,13 @@ export async function runScript(s: Session, plan: Extract<ExecutionPlan, { mode:
   const results = await Promise.allSettled(statements.map((st) => s.exec(st.text)));
   const i = results.findIndex((r) => r.status === 'rejected');
   if (i === -1) return;
-  const e = (results[i] as PromiseRejectedResult).reason;
+  throw statementFailed(file, text, statements[i].start, (results[i] as PromiseRejectedResult).reason);
+}
+
+/** A statement of `file` starting at `offset` failed: the report with its position, or the error itself when it is not the database's. */
+function statementFailed(file: string, text: string, offset: number, e: unknown): unknown {
   const dbe = toDbError(e);
-  if (!dbe) throw e;
-  throw new RevisionFailed('', formatFailure({ file, text, offset: statements[i].start }, dbe), false);
+  return dbe ? new RevisionFailed('', formatFailure({ file, text, offset }, dbe), false) : e;
 }
 
 /**

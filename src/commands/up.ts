@@ -48,11 +48,11 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
     refuseOnDrift(state, opts);
     const failed = state.drift.filter((d) => d.kind === 'failed').map((d) => rows.find((r) => r.revision === d.revision)!);
     const todo = planUp(folder.graph, new Set(rows.map((r) => r.revision)), target).map((id) => folder.byId.get(id)!);
-    // The splitter loads only for what needs it (a run with nothing to do does not).
-    const { describeExecution, planExecution } = opts.dryRun || opts.singleTransaction ? await import('../core/transactions.js') : ({} as typeof import('../core/transactions.js'));
-    if (opts.singleTransaction) refuseStatementByStatement(todo, dirLabel, planExecution);
+    if (opts.singleTransaction) await refuseStatementByStatement(todo, dirLabel);
 
     if (opts.dryRun) {
+      // The splitter loads only where it is needed: a run with nothing to do never loads it.
+      const { describeExecution, planExecution } = await import('../core/transactions.js');
       const plan = [
         ...failed.map((r) => ({ rev: folder.byId.get(r.revision)!, resume: r.statements_done ?? 0 })),
         ...todo.map((rev) => ({ rev, resume: undefined as number | undefined })),
@@ -126,7 +126,8 @@ function refuseOnDrift(state: Comparison, opts: UpOptions): void {
   }
 }
 
-function refuseStatementByStatement(todo: Revision[], dirLabel: string, planExecution: typeof import('../core/transactions.js').planExecution): void {
+async function refuseStatementByStatement(todo: Revision[], dirLabel: string): Promise<void> {
+  const { planExecution } = await import('../core/transactions.js');
   const bad = todo.filter((r) => planExecution(r.up.text, r.up.noTransaction).mode !== 'transaction');
   if (bad.length) {
     throw new UsageError(

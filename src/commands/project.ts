@@ -4,9 +4,10 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Config } from '../adapters/config-types.js';
 import type { Driver } from '../adapters/db/driver.js';
-import { ensureLedger, readLedger, type LedgerName, type LedgerRow, type Writer } from '../adapters/db/ledger.js';
+import { ensureLedger, readLedger, readLedgerEntries, type LedgerName, type LedgerRow, type Writer } from '../adapters/db/ledger.js';
 import { readFolderInSlices } from '../adapters/files.js';
 import { loadHasher } from '../core/checksum.js';
+import type { LedgerEntry } from '../core/drift.js';
 import { parseFolder, type Folder } from '../core/folder.js';
 import { version } from '../version.js';
 import type { Context } from './context.js';
@@ -50,31 +51,48 @@ export function embeddedAbsent(config: Config): boolean {
   return !existsSync(dir);
 }
 
-export interface Opened {
+export interface Opened<Row extends LedgerEntry = LedgerRow> {
   db: Driver;
   ledger: LedgerName;
-  rows: LedgerRow[];
+  rows: Row[];
 }
 
 /**
  * Opens the database, and for writers takes the lock and creates the ledger; runs `fn`;
  * always releases the lock and closes the connection. With a predicate, the ledger is read
  * first without the lock, and the lock is taken (and the ledger read again) only when the
- * predicate says there is something to write: a deploy with nothing to do pays no lock.
+ * predicate says there is something to write: a deploy with nothing to do pays no lock. The
+ * first read then fetches only what the predicate and a comparison need (LedgerEntry), and
+ * `fn` gets those rows when nothing is to be written.
  * `prepare` (reading and checking the folder) runs before anything is written; on a server it
  * runs while the connection is being made.
  */
-export async function withDatabase<T, P = undefined>(
+export function withDatabase<T, P = undefined>(
   ctx: Context,
   config: Config,
-  mode: 'read' | 'write' | ((rows: LedgerRow[], prepared: P) => boolean),
+  mode: 'read' | 'write',
   fn: (s: Opened, prepared: P) => Promise<T>,
+  prepare?: () => Promise<P>,
+): Promise<T>;
+export function withDatabase<T, P>(
+  ctx: Context,
+  config: Config,
+  mode: (rows: LedgerEntry[], prepared: P) => boolean,
+  fn: (s: Opened<LedgerEntry>, prepared: P) => Promise<T>,
+  prepare: () => Promise<P>,
+): Promise<T>;
+export async function withDatabase<T, P>(
+  ctx: Context,
+  config: Config,
+  mode: 'read' | 'write' | ((rows: LedgerEntry[], prepared: P) => boolean),
+  fn: ((s: Opened, prepared: P) => Promise<T>) | ((s: Opened<LedgerEntry>, prepared: P) => Promise<T>),
   prepare?: () => Promise<P>,
 ): Promise<T> {
   let prepared = undefined as P;
   let db: Driver;
-  let early: Promise<LedgerRow[]> | undefined;
+  let early: Promise<LedgerEntry[]> | undefined;
   const ledger = ledgerName(config);
+  const firstRead = (s: Driver): Promise<LedgerEntry[]> => (typeof mode === 'function' ? readLedgerEntries(s, ledger) : readLedger(s, ledger));
   if (prepare && /^postgres(ql)?:/i.test(config.database.url)) {
     // Connecting and the first read of the ledger are sent before `prepare` starts, and go on
     // on the server while the folder is read (prepare yields now and then). A failure of
@@ -82,7 +100,7 @@ export async function withDatabase<T, P = undefined>(
     const started = await startConfigured(ctx, config);
     db = started.driver;
     if (mode !== 'write') {
-      const rows = readLedger(db, ledger);
+      const rows = firstRead(db);
       rows.catch(() => {});
       early = started.ready.then(() => rows);
       early.catch(() => {});
@@ -100,7 +118,7 @@ export async function withDatabase<T, P = undefined>(
   }
   let release: (() => Promise<void>) | undefined;
   try {
-    let rows = mode === 'write' ? null : await (early ?? readLedger(db, ledger));
+    let rows = mode === 'write' ? null : await (early ?? firstRead(db));
     if (mode === 'write' || (typeof mode === 'function' && mode(rows!, prepared))) {
       release = await db.lock({
         ...ledger,
@@ -110,7 +128,8 @@ export async function withDatabase<T, P = undefined>(
       await ensureLedger(db, ledger);
       rows = await readLedger(db, ledger);
     }
-    return await fn({ db, ledger, rows: rows! }, prepared);
+    // Full rows (LedgerRow) in 'read' and 'write' modes, as the overloads promise.
+    return await (fn as (s: Opened<LedgerEntry>, prepared: P) => Promise<T>)({ db, ledger, rows: rows! }, prepared);
   } finally {
     try {
       await release?.();

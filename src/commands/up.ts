@@ -1,6 +1,6 @@
 /** `fmig up [target]`: applies pending revisions up to head, a revision, or +N. */
 import { relative } from 'node:path';
-import { compare, type Comparison } from '../core/drift.js';
+import { compare, type Comparison, type LedgerEntry } from '../core/drift.js';
 import { DriftError, MigrationFailed, StateError, UsageError } from '../core/errors.js';
 import type { Folder, Revision } from '../core/folder.js';
 import { planUp, parseUpTarget } from '../core/plan.js';
@@ -8,7 +8,6 @@ import type { RevisionFailed, RunEnv } from './apply.js';
 import type { Context } from './context.js';
 import { requireOneHead } from './heads.js';
 import { embeddedAbsent, loadFolder, withDatabase, type Opened } from './project.js';
-import type { LedgerRow } from '../adapters/db/ledger.js';
 import { tuneForDatabaseWork } from './tuning.js';
 
 export interface UpOptions {
@@ -39,11 +38,14 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   // Only a run with something to do takes the lock and creates the ledger.
   const hasWork = (rows: { revision: string; finished_at: unknown }[], folder: Folder) =>
     rows.some((r) => r.finished_at === null) || planUp(folder.graph, new Set(rows.map((r) => r.revision)), target).length > 0;
-  // A dry run on an embedded database not made yet plans against an empty ledger, creating nothing.
-  if (opts.dryRun && embeddedAbsent(config)) return run([], await prepare());
-  return withDatabase(ctx, config, opts.dryRun ? 'read' : hasWork, (opened, folder) => run(opened.rows, folder, opened), prepare);
+  if (opts.dryRun) {
+    // A dry run on an embedded database not made yet plans against an empty ledger, creating nothing.
+    if (embeddedAbsent(config)) return run([], await prepare());
+    return withDatabase(ctx, config, 'read', (opened, folder) => run(opened.rows, folder, opened), prepare);
+  }
+  return withDatabase(ctx, config, hasWork, (opened, folder) => run(opened.rows, folder, opened), prepare);
 
-  async function run(rows: LedgerRow[], folder: Folder, opened?: Opened): Promise<UpResult> {
+  async function run(rows: LedgerEntry[], folder: Folder, opened?: Opened<LedgerEntry>): Promise<UpResult> {
     const state = compare(folder, rows);
     refuseOnDrift(state, opts);
     const failed = state.drift.filter((d) => d.kind === 'failed').map((d) => rows.find((r) => r.revision === d.revision)!);

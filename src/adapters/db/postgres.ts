@@ -170,7 +170,9 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
     async close() {
       await Promise.allSettled([...inflight]);
       closing = true;
-      await Promise.all([sql, ...lockClients].map((c) => c.end({ timeout: 5 })));
+      // Nothing is in flight: each connection sends Terminate and is done. Waiting for the server
+      // to hang up as well (what a longer timeout does) costs a round trip and a backend's exit.
+      await Promise.all([sql, ...lockClients].map((c) => c.end({ timeout: 0 })));
       lockClients.clear();
     },
   };

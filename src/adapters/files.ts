@@ -1,13 +1,13 @@
 /** Reads and writes the revision folder. */
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { sep } from 'node:path';
 import type { SourceFile } from '../core/folder.js';
 import { FmigError } from '../core/errors.js';
 
 /** The `.sql` files directly in `dir` with their bytes; throws when the folder does not exist. */
 export function readFolder(dir: string, displayDir = dir): SourceFile[] {
-  const reader = new Reader();
-  return listSql(dir, displayDir).map((name) => ({ name, bytes: reader.read(join(dir, name)) }));
+  const reader = new Reader(dir);
+  return listSql(dir, displayDir).map((name) => ({ name, bytes: reader.read(name) }));
 }
 
 /**
@@ -15,12 +15,12 @@ export function readFolder(dir: string, displayDir = dir): SourceFile[] {
  * started before (connecting to the database) makes progress while a large folder is read.
  */
 export async function readFolderInSlices(dir: string, displayDir = dir, slice = 128): Promise<SourceFile[]> {
-  const reader = new Reader();
+  const reader = new Reader(dir);
   const names = listSql(dir, displayDir);
   const out: SourceFile[] = [];
   for (let i = 0; i < names.length; i++) {
     if (i > 0 && i % slice === 0) await new Promise((r) => setImmediate(r));
-    out.push({ name: names[i], bytes: reader.read(join(dir, names[i])) });
+    out.push({ name: names[i], bytes: reader.read(names[i]) });
   }
   return out;
 }
@@ -41,16 +41,24 @@ function listSql(dir: string, displayDir: string): string[] {
 const BLOCK = 1 << 20;
 
 /**
- * Reads whole files into shared blocks: one open, one read and one close per small file, and
- * no buffer of its own for each (a folder holds thousands of files of a few hundred bytes).
- * Each result is a view of a block; a file larger than what is left of the block gets its own.
+ * Reads whole files of one folder into shared blocks: one open, one read and one close per
+ * small file, and no buffer of its own for each (a folder holds thousands of files of a few
+ * hundred bytes). Each result is a view of a block; a file larger than what is left of the
+ * block gets its own. Paths are the folder's path and the name joined as strings: the folder
+ * is absolute and normalised, and path.join on each of thousands of names costs more than the
+ * read.
  */
 class Reader {
   private block = Buffer.allocUnsafe(BLOCK);
   private used = 0;
+  private readonly prefix: string;
 
-  read(path: string): Uint8Array {
-    const fd = openSync(path, 'r');
+  constructor(dir: string) {
+    this.prefix = dir.endsWith(sep) ? dir : dir + sep;
+  }
+
+  read(name: string): Uint8Array {
+    const fd = openSync(this.prefix + name, constants.O_RDONLY);
     try {
       if (BLOCK - this.used < 64 * 1024) {
         this.block = Buffer.allocUnsafe(BLOCK);

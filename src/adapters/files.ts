@@ -1,7 +1,7 @@
 /** Reads and writes the revision folder. */
 import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { sep } from 'node:path';
-import type { SourceFile } from '../core/folder.js';
+import type { ListedFile, SourceFile } from '../core/folder.js';
 import { FmigError } from '../core/errors.js';
 
 /** The `.sql` files directly in `dir` with their bytes; throws when the folder does not exist. */
@@ -13,16 +13,30 @@ export function readFolder(dir: string, displayDir = dir): SourceFile[] {
 /**
  * The same as readFolder, in slices with a turn of the event loop between them, so that I/O
  * started before (connecting to the database) makes progress while a large folder is read.
+ * The files `listOnly` picks are listed by name and not read.
  */
-export async function readFolderInSlices(dir: string, displayDir = dir, slice = 128): Promise<SourceFile[]> {
+export async function readFolderInSlices(dir: string, displayDir = dir, listOnly?: (name: string) => boolean): Promise<(SourceFile | ListedFile)[]> {
   const reader = new Reader(dir);
   const names = listSql(dir, displayDir);
-  const out: SourceFile[] = [];
-  for (let i = 0; i < names.length; i++) {
-    if (i > 0 && i % slice === 0) await new Promise((r) => setImmediate(r));
-    out.push({ name: names[i], bytes: reader.read(names[i]) });
+  const out: (SourceFile | ListedFile)[] = [];
+  let read = 0;
+  for (const name of names) {
+    if (listOnly?.(name)) {
+      out.push({ name });
+      continue;
+    }
+    if (++read % SLICE === 0) await new Promise((r) => setImmediate(r));
+    out.push({ name, bytes: reader.read(name) });
   }
   return out;
+}
+
+const SLICE = 128;
+
+/** These files of the folder, read. */
+export function readFiles(dir: string, names: readonly string[]): SourceFile[] {
+  const reader = new Reader(dir);
+  return names.map((name) => ({ name, bytes: reader.read(name) }));
 }
 
 function listSql(dir: string, displayDir: string): string[] {

@@ -5,17 +5,27 @@ import { userInfo } from 'node:os';
 import type { Config } from '../adapters/config-types.js';
 import type { Driver } from '../adapters/db/driver.js';
 import { ensureLedger, readLedger, readLedgerEntries, type LedgerName, type LedgerRow, type Writer } from '../adapters/db/ledger.js';
-import { readFolderInSlices } from '../adapters/files.js';
+import { readFiles, readFolderInSlices } from '../adapters/files.js';
 import { loadHasher } from '../core/checksum.js';
 import type { LedgerEntry } from '../core/drift.js';
-import { parseFolder, type Folder } from '../core/folder.js';
+import { parseFolder, readDowns, type Folder } from '../core/folder.js';
 import { version } from '../version.js';
 import type { Context } from './context.js';
 
-/** Reads and parses the revision folder named by the settings. */
-export async function loadFolder(config: Config): Promise<Folder> {
-  const [hash, files] = await Promise.all([loadHasher(), readFolderInSlices(config.dir, relative(config.root, config.dir) || '.')]);
+/**
+ * Reads and parses the revision folder named by the settings. With `listDowns`, down files are
+ * listed and not read: their names are checked, and readDownFiles reads those that are needed.
+ */
+export async function loadFolder(config: Config, opts: { listDowns?: boolean } = {}): Promise<Folder> {
+  const listOnly = opts.listDowns ? (name: string) => name.endsWith('.down.sql') : undefined;
+  const [hash, files] = await Promise.all([loadHasher(), readFolderInSlices(config.dir, relative(config.root, config.dir) || '.', listOnly)]);
   return parseFolder(files, hash);
+}
+
+/** Reads the listed down files of these revisions (all of them without `ids`); FolderError for a bad one. */
+export async function readDownFiles(config: Config, folder: Folder, ids?: Iterable<string>): Promise<void> {
+  const names = ids ? [...ids].flatMap((id) => folder.unreadDowns.get(id) ?? []) : [...folder.unreadDowns.values()];
+  if (names.length) readDowns(folder, readFiles(config.dir, names), await loadHasher());
 }
 
 export function ledgerName(config: Config): LedgerName {
@@ -77,14 +87,14 @@ export function withDatabase<T, P = undefined>(
 export function withDatabase<T, P>(
   ctx: Context,
   config: Config,
-  mode: (rows: LedgerEntry[], prepared: P) => boolean,
+  mode: (rows: LedgerEntry[], prepared: P) => boolean | Promise<boolean>,
   fn: (s: Opened<LedgerEntry>, prepared: P) => Promise<T>,
   prepare: () => Promise<P>,
 ): Promise<T>;
 export async function withDatabase<T, P>(
   ctx: Context,
   config: Config,
-  mode: 'read' | 'write' | ((rows: LedgerEntry[], prepared: P) => boolean),
+  mode: 'read' | 'write' | ((rows: LedgerEntry[], prepared: P) => boolean | Promise<boolean>),
   fn: ((s: Opened, prepared: P) => Promise<T>) | ((s: Opened<LedgerEntry>, prepared: P) => Promise<T>),
   prepare?: () => Promise<P>,
 ): Promise<T> {
@@ -119,7 +129,7 @@ export async function withDatabase<T, P>(
   let release: (() => Promise<void>) | undefined;
   try {
     let rows = mode === 'write' ? null : await (early ?? firstRead(db));
-    if (mode === 'write' || (typeof mode === 'function' && mode(rows!, prepared))) {
+    if (mode === 'write' || (typeof mode === 'function' && (await mode(rows!, prepared)))) {
       release = await db.lock({
         ...ledger,
         timeoutMs: config.database.lockTimeoutMs,

@@ -1,13 +1,13 @@
 /** `fmig up [target]`: applies pending revisions up to head, a revision, or +N. */
 import { relative } from 'node:path';
 import { compare, type Comparison, type LedgerEntry } from '../core/drift.js';
-import { DriftError, MigrationFailed, StateError, UsageError } from '../core/errors.js';
+import { DriftError, MigrationFailed, StateError, UnreachableError, UsageError } from '../core/errors.js';
 import type { Folder, Revision } from '../core/folder.js';
 import { planUp, parseUpTarget } from '../core/plan.js';
 import type { RevisionFailed, RunEnv } from './apply.js';
 import type { Context } from './context.js';
 import { requireOneHead } from './heads.js';
-import { embeddedAbsent, loadFolder, withDatabase, type Opened } from './project.js';
+import { embeddedAbsent, loadFolder, readDownFiles, withDatabase, type Opened } from './project.js';
 import { tuneForDatabaseWork } from './tuning.js';
 
 export interface UpOptions {
@@ -30,20 +30,43 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   const config = await ctx.config();
   const target = parseUpTarget(opts.target);
   const dirLabel = relative(config.root, config.dir) || '.';
-  const prepare = async () => {
-    const folder = await loadFolder(config);
+  let loaded: Folder | undefined;
+  const prepare = async (listDowns: boolean) => {
+    const folder = (loaded = await loadFolder(config, { listDowns }));
     await requireOneHead(config, folder, 'up');
     return folder;
   };
-  // Only a run with something to do takes the lock and creates the ledger.
-  const hasWork = (rows: { revision: string; finished_at: unknown }[], folder: Folder) =>
-    rows.some((r) => r.finished_at === null) || planUp(folder.graph, new Set(rows.map((r) => r.revision)), target).length > 0;
   if (opts.dryRun) {
     // A dry run on an embedded database not made yet plans against an empty ledger, creating nothing.
-    if (embeddedAbsent(config)) return run([], await prepare());
-    return withDatabase(ctx, config, 'read', (opened, folder) => run(opened.rows, folder, opened), prepare);
+    if (embeddedAbsent(config)) return run([], await prepare(false));
+    return withDatabase(ctx, config, 'read', (opened, folder) => run(opened.rows, folder, opened), () => prepare(false));
   }
-  return withDatabase(ctx, config, hasWork, (opened, folder) => run(opened.rows, folder, opened), prepare);
+  // The folder is read with its down files listed, not read: up reads the down files of what it
+  // applies (their text and checksum go into the ledger), not those of the revisions applied
+  // before, which a deploy with nothing to do would otherwise read for nothing. Only a run with
+  // something to do takes the lock and creates the ledger, and it reads those down files (a bad
+  // one stops it) before either.
+  let reached = false;
+  const hasWork = async (rows: LedgerEntry[], folder: Folder) => {
+    reached = true;
+    const ids = toApply(rows, folder);
+    if (!ids.length) return false;
+    await readDownFiles(config, folder, ids);
+    return true;
+  };
+  try {
+    return await withDatabase(ctx, config, hasWork, (opened, folder) => run(opened.rows, folder, opened), () => prepare(true));
+  } catch (e) {
+    // Bad input wins over a database that could not be reached: the down files are checked.
+    if (e instanceof UnreachableError && loaded && !reached) await readDownFiles(config, loaded);
+    throw e;
+  }
+
+  /** What a run applies: the revisions that stopped part-way (resumed), then those the plan adds. */
+  function toApply(rows: LedgerEntry[], folder: Folder): string[] {
+    const failed = rows.filter((r) => r.finished_at === null).map((r) => r.revision);
+    return [...failed, ...planUp(folder.graph, new Set(rows.map((r) => r.revision)), target)];
+  }
 
   async function run(rows: LedgerEntry[], folder: Folder, opened?: Opened<LedgerEntry>): Promise<UpResult> {
     const state = compare(folder, rows);
@@ -76,6 +99,8 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
       ctx.report.line('nothing to apply: the database is up to date');
       return { applied: done, pending: [], dryRun: false };
     }
+    // Read before the lock (hasWork), unless another run changed the ledger in between.
+    await readDownFiles(config, folder, toApply(rows, folder));
     // The runner (splitter, error formatting) loads only when there is something to run.
     const { applyRevision, RevisionFailed, runEnv } = await import('./apply.js');
     const env = await runEnv(db, ledger, config, dirLabel);

@@ -54,8 +54,9 @@ export function compare(folder: Folder, rows: readonly LedgerEntry[]): Compariso
     if (rev.up.checksum !== row.up_checksum) {
       drift.push({ kind: 'edited', revision: row.revision, file: rev.up.name, message: `${rev.up.name} was edited after it was applied (ledger ${row.up_checksum}, file ${rev.up.checksum})` });
     }
+    // A down file listed and not read (see readDowns) is neither edited nor unchanged: unknown.
     const downNow = rev.down?.checksum ?? null;
-    if (downNow !== row.down_checksum) {
+    if (!folder.unreadDowns.has(rev.id) && downNow !== row.down_checksum) {
       const what = downNow === null ? 'was deleted' : row.down_checksum === null ? 'was added' : 'was edited';
       drift.push({ kind: 'down-edited', revision: row.revision, file: rev.down?.name ?? rev.up.name.replace(/\.up\.sql$/, '.down.sql'), message: `the down file of ${row.revision} ${what} after it was applied` });
     }

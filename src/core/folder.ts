@@ -27,6 +27,14 @@ export interface FileSummary {
   crlf: boolean;
 }
 
+/**
+ * A down file known by its name only: listed in the folder, not read. `up` reads the down
+ * files of the revisions it applies, not those of every revision applied before (see readDowns).
+ */
+export interface ListedFile {
+  name: string;
+}
+
 export interface RevisionFile {
   name: string;
   /** The text that runs: UTF-8 with a leading BOM dropped (only the header when parsed from a FileSummary). */
@@ -53,14 +61,26 @@ export interface Folder {
   revisions: Revision[];
   byId: Map<string, Revision>;
   graph: RevisionGraph;
+  /**
+   * Down files listed but not read, by revision id. Their revisions have `down: null` until
+   * readDowns reads them; nothing is known of their content meanwhile.
+   */
+  unreadDowns: Map<string, string>;
 }
+
+type FolderEntry = SourceFile | FileSummary | ListedFile;
+const isListed = (f: FolderEntry): f is ListedFile => !('bytes' in f) && !('header' in f);
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Parses a folder's files (bytes, or summaries); throws FolderError naming every offending file. Non-`.sql` names are ignored. */
-export function parseFolder(files: readonly (SourceFile | FileSummary)[], hash: Hasher): Folder {
+/**
+ * Parses a folder's files (bytes, or summaries; down files may be listed only); throws
+ * FolderError naming every offending file. Non-`.sql` names are ignored.
+ */
+export function parseFolder(files: readonly FolderEntry[], hash: Hasher): Folder {
   const problems: FileProblem[] = [];
-  const sides = new Map<string, { slug: string; up?: SourceFile | FileSummary; down?: SourceFile | FileSummary; names: string[]; clash: boolean }>();
+  const sides = new Map<string, { slug: string; up?: FolderEntry; down?: FolderEntry; names: string[]; clash: boolean }>();
+  const unreadDowns = new Map<string, string>();
   for (const f of files) {
     if (!f.name.endsWith('.sql')) continue;
     const parsed = parseFileName(f.name);
@@ -95,9 +115,12 @@ export function parseFolder(files: readonly (SourceFile | FileSummary)[], hash: 
       problems.push({ code: 'down-without-up', files: [entry.down!.name], message: `${entry.down!.name}: a down file without its up file (${id}_${entry.slug}.up.sql)` });
       continue;
     }
+    if (isListed(entry.up)) throw new Error(`${entry.up.name}: an up file must be read, not only listed`);
     const up = readSide(entry.up, 'up', hash, problems);
-    const down = entry.down ? readSide(entry.down, 'down', hash, problems) : null;
-    if (!up || (entry.down && !down)) continue;
+    const listed = entry.down && isListed(entry.down);
+    const down = entry.down && !isListed(entry.down) ? readSide(entry.down, 'down', hash, problems) : null;
+    if (!up || (entry.down && !listed && !down)) continue;
+    if (listed) unreadDowns.set(id, entry.down!.name);
     revisions.push({ id, slug: entry.slug, up: up.file, down: down?.file ?? null, parents: up.parents ?? [], explicitParents: up.parents !== null });
   }
 
@@ -110,7 +133,7 @@ export function parseFolder(files: readonly (SourceFile | FileSummary)[], hash: 
   const byId = new Map(revisions.map((r) => [r.id, r]));
   try {
     const graph = new RevisionGraph(revisions);
-    return { revisions, byId, graph };
+    return { revisions, byId, graph, unreadDowns };
   } catch (e) {
     if (!(e instanceof GraphError)) throw e;
     throw new FolderError(
@@ -120,6 +143,28 @@ export function parseFolder(files: readonly (SourceFile | FileSummary)[], hash: 
         return { code: p.code, files, message };
       }),
     );
+  }
+}
+
+/**
+ * Reads the listed down files of these revisions (their bytes in `files`, by name), as
+ * parseFolder reads a down file; throws FolderError naming every offending file, and then
+ * changes nothing. Revisions whose down file was read already, or that have none, are skipped.
+ */
+export function readDowns(folder: Folder, files: readonly SourceFile[], hash: Hasher): void {
+  const problems: FileProblem[] = [];
+  const read: [Revision, RevisionFile][] = [];
+  const byName = new Map(files.map((f) => [f.name, f]));
+  for (const [id, name] of folder.unreadDowns) {
+    const f = byName.get(name);
+    if (!f) continue;
+    const side = readSide(f, 'down', hash, problems);
+    if (side) read.push([folder.byId.get(id)!, side.file]);
+  }
+  if (problems.length) throw new FolderError(sortProblems(problems));
+  for (const [rev, file] of read) {
+    rev.down = file;
+    folder.unreadDowns.delete(rev.id);
   }
 }
 

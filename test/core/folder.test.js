@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseFolder } from '../../dist/core/folder.js';
+import { parseFolder, readDowns } from '../../dist/core/folder.js';
+import { compare } from '../../dist/core/drift.js';
 import { loadHasher } from '../../dist/core/checksum.js';
 import { FolderError } from '../../dist/core/errors.js';
 
@@ -102,6 +103,55 @@ test('BOM and CRLF: the text that runs drops the BOM; the checksum ignores both'
   assert.is(sums[2].text.charCodeAt(0), 'c'.charCodeAt(0));
   assert.ok(sums[1].crlf);
   assert.not.ok(sums[0].crlf);
+});
+
+test('down files listed by name only: names are checked, contents are not known until readDowns', () => {
+  const spec = {
+    '1_a.up.sql': 'create table a();',
+    '1_a.down.sql': '-- fmig:bogus\ndrop table a;',
+    '2_b.up.sql': 'create table b();',
+    '2_b.down.sql': 'drop table b;',
+    '3_c.up.sql': 'create table c();',
+  };
+  const listed = (names) => files(spec).map((f) => (names.includes(f.name) ? { name: f.name } : f));
+  const f = parseFolder(listed(['1_a.down.sql', '2_b.down.sql']), hash);
+  assert.equal([...f.unreadDowns], [['1', '1_a.down.sql'], ['2', '2_b.down.sql']]);
+  assert.is(f.byId.get('1').down, null);
+
+  // Applied with some down file: an unread one is not reported as changed; a read one is compared.
+  const row = (id, down) => ({ revision: id, parents: f.byId.get(id).parents, up_checksum: f.byId.get(id).up.checksum, down_checksum: down, finished_at: 'x', statements_done: null, error: null });
+  assert.equal(compare(f, [row('1', 'xxh64:0'), row('2', 'xxh64:0')]).drift, []);
+
+  // Reading them checks them as parseFolder does; a bad one stops all of them and fills in nothing.
+  const err = (() => {
+    try {
+      readDowns(f, files(spec).filter((x) => x.name.endsWith('.down.sql')), hash);
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.instance(err, FolderError);
+  assert.equal(err.problems.map((p) => [p.code, p.files]), [['unknown-directive', ['1_a.down.sql']]]);
+  assert.is(f.byId.get('2').down, null);
+  assert.is(f.unreadDowns.size, 2);
+
+  readDowns(f, files(spec).filter((x) => x.name === '2_b.down.sql'), hash);
+  assert.is(f.byId.get('2').down.text, 'drop table b;');
+  assert.is(f.byId.get('2').down.checksum, hash(enc.encode('drop table b;')));
+  assert.equal([...f.unreadDowns.keys()], ['1']);
+  assert.equal(compare(f, [row('2', 'xxh64:0')]).drift.map((d) => d.kind), ['down-edited']);
+
+  // Name-level problems do not need the contents: a listed down file without its up file.
+  assert.equal(
+    (() => {
+      try {
+        parseFolder([{ name: '4_d.down.sql' }, ...listed([])], hash);
+      } catch (e) {
+        return e.problems.map((p) => p.code);
+      }
+    })(),
+    ['unknown-directive', 'down-without-up'],
+  );
 });
 
 test.run();

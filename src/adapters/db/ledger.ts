@@ -102,15 +102,30 @@ export async function readLedger(s: Session, n: LedgerName): Promise<LedgerRow[]
 /**
  * Only what comparing the ledger with the folder needs (a LedgerEntry per row), in the order
  * they were applied; empty when there is no ledger yet. This is what a deploy with nothing to do
- * reads: a third of the columns, and `finished_at` as text, which is only tested for null here.
+ * reads: half of the columns, `finished_at` as text (only tested for null here), and all of it
+ * in one row of JSON, which JSON.parse reads in a fraction of the time the driver takes to
+ * decode a thousand rows.
  */
 export async function readLedgerEntries(s: Session, n: LedgerName): Promise<LedgerEntry[]> {
-  return orNoLedger(() =>
-    s.query<LedgerEntry>(
-      `select revision, parents, up_checksum, down_checksum, finished_at::text as finished_at, statements_done, error
-         from ${tableRef(n)} order by started_at, revision`,
+  const [row] = await orNoLedger(() =>
+    s.query<{ entries: string | null }>(
+      `select json_agg(json_build_array(revision, parents, up_checksum, down_checksum, finished_at, statements_done, error)
+                       order by started_at, revision)::text as entries
+         from ${tableRef(n)}`,
     ),
   );
+  if (!row?.entries) return [];
+  type Entry = [string, string[], string, string | null, string | null, number | null, string | null];
+  // e[0] ... rather than destructuring, which steps an iterator through each of a thousand arrays.
+  return (JSON.parse(row.entries) as Entry[]).map((e) => ({
+    revision: e[0],
+    parents: e[1],
+    up_checksum: e[2],
+    down_checksum: e[3],
+    finished_at: e[4],
+    statements_done: e[5],
+    error: e[6],
+  }));
 }
 
 async function orNoLedger<T>(read: () => Promise<T[]>): Promise<T[]> {

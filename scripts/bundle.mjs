@@ -1,23 +1,32 @@
 // Bundles the command line into dist/cli/: one module for what every command needs, and one
 // chunk per lazily imported part (each command, each driver), so a run loads a handful of
-// files instead of ~50. Node resolves and compiles every ES module separately; on a no-op
-// `fmig up` that was the largest cost after Node's own start.
+// files instead of ~50.
 //
-// PGlite stays outside: it finds its wasm and data files next to its own module.
+// The chunks are CommonJS, loaded by require(): esbuild splits ES modules, and each chunk is
+// then turned into CommonJS, its dynamic imports into require() calls that resolve as
+// promises. Node's ES module loader costs a few milliseconds to start and more for each
+// module it resolves, links and evaluates; a no-op `fmig up`, which every deploy runs, pays
+// that on top of Node's own start. (dist/cli/package.json says the .js files there are
+// CommonJS; bin/ says the same of bin/fmig.)
+//
+// PGlite stays outside, loaded from its package (which ships CommonJS too): it finds its wasm
+// and data files next to its own module.
 //
 // postgres.js imports node:tls and node:crypto at its top, for SSL and for password
 // authentication; a connection without either never touches them, yet loading them costs a few
 // milliseconds and ~2 MiB on every run. In the bundle they load on first use instead.
-import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { build, transform } from 'esbuild';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const outdir = new URL('../dist/cli/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
 
-await build({
+const { outputFiles } = await build({
   entryPoints: [new URL('../src/cli.ts', import.meta.url).pathname],
   outdir,
+  write: false,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -33,6 +42,28 @@ await build({
   plugins: [lazyBuiltins(['tls', 'crypto'], /[\\/]node_modules[\\/]postgres[\\/]/)],
 });
 
+mkdirSync(outdir, { recursive: true });
+for (const file of outputFiles) {
+  const meta = file.text.includes('import.meta');
+  const { code } = await transform(file.text, {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    // import('./chunk.js') becomes Promise.resolve().then(() => require('./chunk.js')).
+    supported: { 'dynamic-import': false },
+    ...(meta && {
+      banner: 'var __import_meta_url = require("node:url").pathToFileURL(__filename).href;',
+      define: { 'import.meta.url': '__import_meta_url' },
+    }),
+    minifyWhitespace: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    sourcefile: path.basename(file.path),
+  });
+  writeFileSync(file.path, code);
+}
+writeFileSync(path.join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
+
 /** Resolves `import x from '<builtin>'` in files matching `importer` to an object that loads the builtin when first used. */
 function lazyBuiltins(names, importer) {
   const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
@@ -40,10 +71,10 @@ function lazyBuiltins(names, importer) {
     name: 'lazy-builtins',
     setup(b) {
       b.onResolve({ filter }, (args) => (importer.test(args.importer) ? { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' } : undefined));
+      // `require` is the CommonJS module's own, once the chunk is turned into CommonJS.
       b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
-        contents: `import { createRequire } from 'node:module';
-let m;
-const load = () => (m ??= createRequire(import.meta.url)('node:${args.path}'));
+        contents: `let m;
+const load = () => (m ??= require('node:${args.path}'));
 export default new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() });`,
         loader: 'js',
       }));

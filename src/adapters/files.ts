@@ -20,7 +20,8 @@ export async function readFolderInSlices(dir: string, displayDir = dir, listOnly
   const names = listSql(dir, displayDir);
   const out: (SourceFile | ListedFile)[] = [];
   let read = 0;
-  for (const name of names) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
     if (listOnly?.(name)) {
       out.push({ name });
       continue;

@@ -34,7 +34,8 @@ export function compare(folder: Folder, rows: readonly LedgerEntry[]): Compariso
   const drift: Drift[] = [];
   const applied: string[] = [];
   const inLedger = new Set<string>();
-  for (const row of rows) {
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
     inLedger.add(row.revision);
     const rev = folder.byId.get(row.revision);
     if (row.finished_at === null) {
@@ -75,6 +76,7 @@ export function compare(folder: Folder, rows: readonly LedgerEntry[]): Compariso
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
+  if (a.length === 1) return a[0] === b[0];
   const s = new Set(a);
   return b.every((x) => s.has(x));
 }

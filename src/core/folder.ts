@@ -81,7 +81,9 @@ export function parseFolder(files: readonly FolderEntry[], hash: Hasher): Folder
   const problems: FileProblem[] = [];
   const sides = new Map<string, { slug: string; up?: FolderEntry; down?: FolderEntry; names: string[]; clash: boolean }>();
   const unreadDowns = new Map<string, string>();
-  for (const f of files) {
+  // Indexed loops and forEach rather than for-of: see RevisionGraph.
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i];
     if (!f.name.endsWith('.sql')) continue;
     const parsed = parseFileName(f.name);
     if (!parsed) {
@@ -100,7 +102,7 @@ export function parseFolder(files: readonly FolderEntry[], hash: Hasher): Folder
   }
 
   const revisions: Revision[] = [];
-  for (const [id, entry] of sides) {
+  sides.forEach((entry, id) => {
     if (entry.clash) {
       const slugs = new Set(entry.names.map((n) => parseFileName(n)!.slug));
       const hint = slugs.size > 1 ? '; if they come from two branches, `fmig resolve` renumbers one of them' : '';
@@ -109,20 +111,20 @@ export function parseFolder(files: readonly FolderEntry[], hash: Hasher): Folder
         files: entry.names.sort(),
         message: `revision ${id} is claimed by more than one pair of files: ${entry.names.sort().join(', ')}${hint}`,
       });
-      continue;
+      return;
     }
     if (!entry.up) {
       problems.push({ code: 'down-without-up', files: [entry.down!.name], message: `${entry.down!.name}: a down file without its up file (${id}_${entry.slug}.up.sql)` });
-      continue;
+      return;
     }
     if (isListed(entry.up)) throw new Error(`${entry.up.name}: an up file must be read, not only listed`);
     const up = readSide(entry.up, 'up', hash, problems);
     const listed = entry.down && isListed(entry.down);
     const down = entry.down && !isListed(entry.down) ? readSide(entry.down, 'down', hash, problems) : null;
-    if (!up || (entry.down && !listed && !down)) continue;
+    if (!up || (entry.down && !listed && !down)) return;
     if (listed) unreadDowns.set(id, entry.down!.name);
     revisions.push({ id, slug: entry.slug, up: up.file, down: down?.file ?? null, parents: up.parents ?? [], explicitParents: up.parents !== null });
-  }
+  });
 
   revisions.sort((a, b) => compareIds(a.id, b.id));
   for (let i = 1; i < revisions.length; i++) {
@@ -130,7 +132,8 @@ export function parseFolder(files: readonly FolderEntry[], hash: Hasher): Folder
   }
   if (problems.length) throw new FolderError(sortProblems(problems));
 
-  const byId = new Map(revisions.map((r) => [r.id, r]));
+  const byId = new Map<string, Revision>();
+  for (let i = 0; i < revisions.length; i++) byId.set(revisions[i].id, revisions[i]);
   try {
     const graph = new RevisionGraph(revisions);
     return { revisions, byId, graph, unreadDowns };

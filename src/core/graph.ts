@@ -23,24 +23,35 @@ export class GraphError extends Error {
 export class RevisionGraph {
   private readonly nodes = new Map<string, GraphNode>();
   private readonly childMap = new Map<string, string[]>();
+  /** Each node's parents, each once. */
+  private readonly distinctParents = new Map<string, readonly string[]>();
   private orderCache?: string[];
   private indexCache?: Map<string, number>;
 
   /** Throws GraphError listing every unknown parent and every cycle. */
   constructor(nodes: Iterable<GraphNode>) {
-    for (const n of nodes) {
+    // Indexed loops and forEach rather than for-of: this runs on every command, over thousands
+    // of revisions, in code V8 does not optimise that early, where each step of an iterator is
+    // an object to collect.
+    const list = Array.isArray(nodes) ? (nodes as readonly GraphNode[]) : [...nodes];
+    for (let i = 0; i < list.length; i++) {
+      const n = list[i];
       this.nodes.set(n.id, n);
       this.childMap.set(n.id, []);
+      this.distinctParents.set(n.id, n.parents.length < 2 ? n.parents : [...new Set(n.parents)]);
     }
     const problems: GraphProblem[] = [];
-    for (const n of this.nodes.values()) {
-      for (const p of n.parents) {
+    this.distinctParents.forEach((parents, id) => {
+      for (let i = 0; i < parents.length; i++) {
+        const p = parents[i];
         const siblings = this.childMap.get(p);
-        if (siblings) siblings.push(n.id);
-        else problems.push({ code: 'unknown-parent', ids: [n.id], parent: p, message: `revision ${n.id} names parent ${p}, which does not exist` });
+        if (siblings) siblings.push(id);
+        else problems.push({ code: 'unknown-parent', ids: [id], parent: p, message: `revision ${id} names parent ${p}, which does not exist` });
       }
-    }
-    for (const c of this.childMap.values()) c.sort(compareIds);
+    });
+    this.childMap.forEach((c) => {
+      if (c.length > 1) c.sort(compareIds);
+    });
     if (problems.length) throw new GraphError(problems);
     const order = this.topologicalOrder();
     if (order.length !== this.nodes.size) {
@@ -135,16 +146,18 @@ export class RevisionGraph {
   private topologicalOrder(): string[] {
     const waiting = new Map<string, number>();
     const heap = new MinHeap();
-    for (const n of this.nodes.values()) {
-      const k = new Set(n.parents).size;
-      waiting.set(n.id, k);
-      if (k === 0) heap.push(n.id);
-    }
+    this.distinctParents.forEach((parents, id) => {
+      waiting.set(id, parents.length);
+      if (parents.length === 0) heap.push(id);
+    });
     const order: string[] = [];
     while (heap.size) {
       const id = heap.pop();
       order.push(id);
-      for (const c of new Set(this.childMap.get(id))) {
+      // Each child is listed once: it counts each of its parents once.
+      const children = this.childMap.get(id)!;
+      for (let i = 0; i < children.length; i++) {
+        const c = children[i];
         const k = waiting.get(c)! - 1;
         waiting.set(c, k);
         if (k === 0) heap.push(c);
@@ -192,7 +205,9 @@ class MinHeap {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (compareIds(a[p], a[i]) <= 0) break;
-      [a[p], a[i]] = [a[i], a[p]];
+      const t = a[p];
+      a[p] = a[i];
+      a[i] = t;
       i = p;
     }
   }
@@ -210,7 +225,9 @@ class MinHeap {
         if (l < a.length && compareIds(a[l], a[m]) < 0) m = l;
         if (r < a.length && compareIds(a[r], a[m]) < 0) m = r;
         if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
+        const t = a[m];
+        a[m] = a[i];
+        a[i] = t;
         i = m;
       }
     }

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseFolder, readDowns } from '../../dist/core/folder.js';
 import { compare } from '../../dist/core/drift.js';
+import { parseFileName } from '../../dist/core/names.js';
 import { loadHasher } from '../../dist/core/checksum.js';
 import { FolderError } from '../../dist/core/errors.js';
 
@@ -152,6 +153,21 @@ test('down files listed by name only: names are checked, contents are not known 
     })(),
     ['unknown-directive', 'down-without-up'],
   );
+});
+
+test('file names: <revision>_<slug>.up.sql / .down.sql, read exactly as SPEC section 2 describes them', () => {
+  // The grammar as a regular expression, to hold the hand-written reader to.
+  const grammar = (n) => {
+    const m = /^([0-9A-Za-z]+)_(.*)\.(up|down)\.sql$/s.exec(n);
+    return m && { revision: m[1], slug: m[2], direction: m[3] };
+  };
+  const names = [
+    '1_a.up.sql', '001_a.down.sql', '1_.up.sql', '20240101000000000001_add users table.up.sql', 'abcXYZ09_x.down.sql',
+    '1_a.down.up.sql', '1_a.up.down.sql', '1_a_b.up.sql', '1__.down.sql', '1_a\nb.up.sql', '1_ .up.sql', '1_..up.sql',
+    '_a.up.sql', '1.up.sql', '1_a.up.SQL', '1_a.UP.sql', '1-2_a.up.sql', 'é_a.up.sql', '1_a.sql', '1_a.up.sql ', ' 1_a.up.sql',
+    '1_a.upsql', '.up.sql', '_.up.sql', '1_a.down.sql.bak', 'up.sql', '1_.down.sql', 'a b_c.up.sql', '1_a.up.sql.up.sql',
+  ];
+  for (const n of names) assert.equal(parseFileName(n), grammar(n), JSON.stringify(n));
 });
 
 test.run();

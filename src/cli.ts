@@ -16,7 +16,6 @@ interface Io {
   env: Record<string, string | undefined>;
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  stdinIsTTY: boolean;
 }
 
 type Options = Record<string, unknown> & { json?: boolean; quiet?: boolean; color?: boolean; config?: string; url?: string };
@@ -245,7 +244,6 @@ function makeContext(io: Io, report: Reporter, opts: Options, json: boolean): Co
     env: io.env,
     report,
     json,
-    interactive: io.stdinIsTTY,
     config: () =>
       (config ??= import('./adapters/config.js').then(({ loadConfig }) =>
         loadConfig({ cwd: io.cwd, configPath: str(opts.config), url: str(opts.url), env: io.env }),

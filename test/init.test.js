@@ -27,7 +27,6 @@ function context(cwd, env = {}) {
     config: () => loadConfig({ cwd, env }),
     report: { line: (t) => lines.push(t), warn: (t) => lines.push(`warn: ${t}`), progress() {} },
     json: false,
-    interactive: false,
   };
   return { ctx, lines };
 }

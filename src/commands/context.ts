@@ -17,8 +17,6 @@ export interface Context {
   config(): Promise<Config>;
   report: Reporter;
   json: boolean;
-  /** stdin is a TTY and confirmation could be asked; commands never prompt otherwise. */
-  interactive: boolean;
 }
 
 /** A Reporter that drops everything, for callers that only want results. */

@@ -14,7 +14,8 @@
 //
 // postgres.js imports node:tls and node:crypto at its top, for SSL and for password
 // authentication; a connection without either never touches them, yet loading them costs a few
-// milliseconds and ~2 MiB on every run. In the bundle they load on first use instead.
+// milliseconds and ~2 MiB on every run. In the bundle they load on first use instead. So does
+// node:perf_hooks, whose `performance.now()` postgres.js calls only to pace reconnecting.
 import { build, transform } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -39,7 +40,7 @@ const { outputFiles } = await build({
   minifyWhitespace: true,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [lazyBuiltins(['tls', 'crypto'], /[\\/]node_modules[\\/]postgres[\\/]/)],
+  plugins: [lazyBuiltins(['tls', 'crypto', 'perf_hooks'], /[\\/]node_modules[\\/]postgres[\\/]/)],
 });
 
 mkdirSync(outdir, { recursive: true });
@@ -72,10 +73,13 @@ function lazyBuiltins(names, importer) {
     setup(b) {
       b.onResolve({ filter }, (args) => (importer.test(args.importer) ? { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' } : undefined));
       // `require` is the CommonJS module's own, once the chunk is turned into CommonJS.
+      // postgres.js takes `performance` from perf_hooks by name: that one is named here too.
       b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
         contents: `let m;
 const load = () => (m ??= require('node:${args.path}'));
-export default new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() });`,
+const lazy = new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() });
+export default lazy;
+${args.path === 'perf_hooks' ? 'export const performance = { now: () => load().performance.now() };' : ''}`,
         loader: 'js',
       }));
     },

@@ -6,8 +6,7 @@ import { FmigError } from '../core/errors.js';
 
 /** The `.sql` files directly in `dir` with their bytes; throws when the folder does not exist. */
 export function readFolder(dir: string, displayDir = dir): SourceFile[] {
-  const reader = new Reader(dir);
-  return listSql(dir, displayDir).map((name) => ({ name, bytes: reader.read(name) }));
+  return readFiles(dir, listSql(dir, displayDir));
 }
 
 /**

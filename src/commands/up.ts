@@ -100,7 +100,7 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
       return { applied: done, pending: [], dryRun: false };
     }
     // Read before the lock (hasWork), unless another run changed the ledger in between.
-    await readDownFiles(config, folder, toApply(rows, folder));
+    await readDownFiles(config, folder, [...failed.map((r) => r.revision), ...todo.map((r) => r.id)]);
     // The runner (splitter, error formatting) loads only when there is something to run.
     const { applyRevision, RevisionFailed, runEnv } = await import('./apply.js');
     const env = await runEnv(db, ledger, config, dirLabel);

@@ -76,14 +76,31 @@ export async function trackedNames(dir: string): Promise<Set<string>> {
   return new Set(out.split('\0').filter((n) => n && !n.includes('/')));
 }
 
-/** `git mv` inside the folder: the rename is staged, which is what lets a merge in progress be committed. */
+/**
+ * `git mv` inside the folder: the rename is staged, which is what lets a merge in progress be
+ * committed. Revision file names start with a letter or digit, so none is read as an option.
+ */
 export async function gitMove(dir: string, from: string, to: string): Promise<void> {
-  await runGit(dir, ['mv', '--', from, to]);
+  await writes(dir, (git) => git.mv(from, to));
 }
 
 /** Stages files of the folder. */
 export async function gitAdd(dir: string, names: string[]): Promise<void> {
-  if (names.length) await runGit(dir, ['add', '--', ...names]);
+  if (names.length) await writes(dir, (git) => git.add(names));
+}
+
+/**
+ * resolve's writes to the index go through simple-git, which queues them and reports a failed
+ * git as one error type. It loads only here: reading commands (verify, the hook) never pay for it.
+ */
+async function writes(dir: string, run: (git: import('simple-git').SimpleGit) => Promise<unknown>): Promise<void> {
+  const { simpleGit, GitError } = await import('simple-git');
+  try {
+    await run(simpleGit({ baseDir: dir }));
+  } catch (e) {
+    if (e instanceof GitError) throw new GitFailed(['(index write)'], null, e.message);
+    throw e;
+  }
 }
 
 /**

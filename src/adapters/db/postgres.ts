@@ -143,6 +143,15 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
         inTransaction = false;
       }
     },
+    async copyFrom(statement, data) {
+      guard();
+      if (lost) throw connectionLost(display);
+      try {
+        await track(copyIn(sql, statement, data));
+      } catch (e) {
+        throw scrub(e, password);
+      }
+    },
     async lock(options) {
       const conn = client();
       lockClients.add(conn);
@@ -176,6 +185,35 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
       lockClients.clear();
     },
   };
+}
+
+/**
+ * `COPY ... FROM STDIN` through postgres.js's writable stream. When the server rejects the data
+ * after CopyDone, postgres.js never settles the stream (porsager/postgres#1173); the error still
+ * reaches the query's reject, which is watched here, so the failure comes back all the same.
+ */
+async function copyIn(sql: postgres.Sql, statement: string, data: string): Promise<void> {
+  const query = sql.unsafe(statement) as unknown as { reject: (e: unknown) => void; writable(): Promise<NodeJS.WritableStream> };
+  let fail: (e: unknown) => void = () => {};
+  const rejected = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  rejected.catch(() => {});
+  const reject = query.reject;
+  query.reject = (e) => {
+    fail(e);
+    reject(e);
+  };
+  const stream = await query.writable();
+  const finished = new Promise<void>((resolve, reject) => {
+    stream.on('error', reject);
+    stream.on('finish', resolve);
+  });
+  const bytes = Buffer.from(data, 'utf8');
+  const CHUNK = 1 << 20;
+  for (let at = 0; at < bytes.length; at += CHUNK) stream.write(bytes.subarray(at, at + CHUNK));
+  stream.end();
+  await Promise.race([finished, rejected]);
 }
 
 async function waitForLock(conn: postgres.Sql, o: LockOptions, display: string): Promise<void> {

@@ -69,8 +69,8 @@ export async function runLikePsql(run: PsqlRun): Promise<void> {
 
   // Where the run starts, a block may have to be opened: fmig's own before the first
   // statement, or the one a chained COMMIT opened (the block before it is done or gone).
-  const first = blockAt(blocks, i);
-  if (first && first.begin === i && first.opener !== 'begin') {
+  const first = blocks.find((b) => b.begin === i);
+  if (first && first.opener !== 'begin') {
     await db.exec('BEGIN');
     open = true;
     if (first.opener === 'chain') i++;

@@ -15,6 +15,8 @@ import { lineOf } from '../core/position.js';
 import { blockAt, isTransactionControl, planExecution, type Block, type ExecutionPlan } from '../core/transactions.js';
 import { sessionSettings } from '../adapters/db/open.js';
 import { PsqlStopped, runLikePsql, sendStatement } from './run-psql.js';
+import { metaCommandProblems } from '../core/meta-commands.js';
+import { FolderError } from '../core/errors.js';
 
 export interface RunEnv {
   db: Driver;
@@ -28,6 +30,12 @@ export interface RunEnv {
   guard: string;
   /** The folder's path as shown to the user, to name files in errors. */
   dirLabel: string;
+}
+
+/** A file holding psql meta-commands is a psql script: refused (exit 2) before anything runs. */
+export function refuseMetaCommands(files: readonly { label: string; text: string }[]): void {
+  const problems = metaCommandProblems(files);
+  if (problems.length) throw new FolderError(problems);
 }
 
 /** Thrown (wrapped in MigrationFailed by callers) with the formatted report and what the ledger now says. */
@@ -117,6 +125,7 @@ interface Records {
  */
 async function runFile(env: RunEnv, revision: string, file: string, text: string, noTransaction: boolean, from: number, record: Records): Promise<number> {
   const started = performance.now();
+  refuseMetaCommands([{ label: file, text }]);
   const plan = planExecution(text, noTransaction);
   refuseUnterminated(plan, file, text, revision);
   const keeps = await freshSession(env, plan);

@@ -16,7 +16,7 @@ import { blockAt, isTransactionControl, planExecution, type Block, type Executio
 import { sessionSettings } from '../adapters/db/open.js';
 import { PsqlStopped, runLikePsql, sendStatement } from './run-psql.js';
 import { metaCommandProblems } from '../core/meta-commands.js';
-import { FolderError } from '../core/errors.js';
+import { FolderError, UnreachableError } from '../core/errors.js';
 
 export interface RunEnv {
   db: Driver;
@@ -124,6 +124,23 @@ interface Records {
  * writes run with fmig's session settings, whatever the file set (a tiny statement_timeout, a role).
  */
 async function runFile(env: RunEnv, revision: string, file: string, text: string, noTransaction: boolean, from: number, record: Records): Promise<number> {
+  try {
+    return await runFileOnce(env, revision, file, text, noTransaction, from, record);
+  } catch (e) {
+    if (!(e instanceof UnreachableError)) throw e;
+    // The connection went away in the middle of the file: say where, and what is left.
+    const plan = planExecution(text, noTransaction);
+    const left =
+      plan.mode === 'transaction'
+        ? 'nothing of it was applied: the server rolls back the transaction of a connection that is gone'
+        : plan.opening
+          ? 'the server rolled back the block that was open; blocks committed before it stay, and the ledger row, if one was committed, records where `fmig up --resume` starts'
+          : 'the statements that ran stay; the ledger row records how far it got, for `fmig up --resume`';
+    throw new UnreachableError(`${e.message}\n  while running ${file}: ${left}`, 'check the state with `fmig status`, then run the command again');
+  }
+}
+
+async function runFileOnce(env: RunEnv, revision: string, file: string, text: string, noTransaction: boolean, from: number, record: Records): Promise<number> {
   const started = performance.now();
   refuseMetaCommands([{ label: file, text }]);
   const plan = planExecution(text, noTransaction);

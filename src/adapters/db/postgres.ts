@@ -63,6 +63,14 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
     return p;
   };
 
+  /** What a failed statement throws: fmig's own UnreachableError when the connection is gone. */
+  const failure = (e: unknown): unknown => {
+    const reason = e instanceof ScriptFailed ? e.reason : e;
+    if (!isConnectionLoss(reason)) return scrub(e, password);
+    lost = true;
+    return connectionLost(display);
+  };
+
   const session = (s: Sql): Session => ({
     async query<T>(text: string, params?: unknown[]) {
       if (lost) throw connectionLost(display);
@@ -70,7 +78,7 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
         // A plain array, as PGlite gives, rather than postgres.js's Result subclass.
         return [...(await track(s.unsafe(text, (params ?? []) as postgres.ParameterOrJSON<never>[])))] as T[];
       } catch (e) {
-        throw scrub(e, password);
+        throw failure(e);
       }
     },
     async exec(script: string) {
@@ -78,7 +86,7 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
       try {
         await track(s.unsafe(script).simple());
       } catch (e) {
-        throw scrub(e, password);
+        throw failure(e);
       }
     },
   });
@@ -106,7 +114,7 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
       try {
         return (await sql.begin((tx) => fn(session(tx)))) as Awaited<ReturnType<typeof fn>>;
       } catch (e) {
-        throw scrub(e, password);
+        throw failure(e);
       } finally {
         inTransaction = false;
       }
@@ -138,7 +146,7 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
         }
         throw new ScriptFailed(failed, scrub((results[failed] as PromiseRejectedResult).reason, password));
       } catch (e) {
-        throw scrub(e, password);
+        throw failure(e);
       } finally {
         inTransaction = false;
       }
@@ -149,7 +157,7 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
       try {
         await track(copyIn(sql, statement, data));
       } catch (e) {
-        throw scrub(e, password);
+        throw failure(e);
       }
     },
     async lock(options) {
@@ -266,6 +274,17 @@ function connectionLost(display: string): UnreachableError {
     `lost the connection to ${display}; its session settings and any open transaction are gone`,
     'check the state with `fmig status`, then run the command again',
   );
+}
+
+/**
+ * Errors after which the connection is gone: postgres.js's own, the socket's, and the server's
+ * FATAL ones (pg_terminate_backend is 57P01, a shutdown 57P01/57P02).
+ */
+export function isConnectionLoss(e: unknown): boolean {
+  if (!e || typeof e !== 'object') return false;
+  const x = e as { code?: unknown; severity?: unknown };
+  if (x.severity === 'FATAL' || x.severity === 'PANIC') return true;
+  return typeof x.code === 'string' && /^(CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNRESET|EPIPE|ETIMEDOUT|57P0[123]|08[0-9A-Z]{3})$/.test(x.code);
 }
 
 function passwordOf(url: string): string {

@@ -4,6 +4,7 @@
  * pg_dump's `\restrict` / `\unrestrict` lines are the exception (see split.ts).
  */
 import type { FileProblem } from './errors.js';
+import type { Finding } from './findings.js';
 import { lineOf } from './position.js';
 import { metaCommands } from './split.js';
 
@@ -26,4 +27,16 @@ export function metaCommandProblems(files: readonly { label: string; text: strin
     });
   }
   return problems;
+}
+
+/** `verify`'s findings: one error per revision file holding psql meta-commands. */
+export function metaCommandFindings(files: readonly { name: string; text: string }[], dir: string): Finding[] {
+  const path = (name: string) => (dir === '.' ? name : `${dir}/${name}`);
+  return metaCommandProblems(files.map((f) => ({ label: path(f.name), text: f.text }))).map((p) => ({
+    code: p.code,
+    severity: 'error' as const,
+    file: p.files[0],
+    message: p.message.replace(/\. Nothing was run: .*$/, ''),
+    fix: 'write it in SQL (a DO block, or a revision of its own); fmig runs SQL files, not psql scripts',
+  }));
 }

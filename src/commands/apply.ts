@@ -14,6 +14,9 @@ import { leadingTokens, type Statement } from '../core/split.js';
 import { lineOf } from '../core/position.js';
 import { blockAt, isTransactionControl, planExecution, type Block, type ExecutionPlan } from '../core/transactions.js';
 import { sessionSettings } from '../adapters/db/open.js';
+import { PsqlStopped, runLikePsql, sendStatement } from './run-psql.js';
+import { metaCommandProblems } from '../core/meta-commands.js';
+import { FolderError, UnreachableError } from '../core/errors.js';
 
 export interface RunEnv {
   db: Driver;
@@ -27,6 +30,12 @@ export interface RunEnv {
   guard: string;
   /** The folder's path as shown to the user, to name files in errors. */
   dirLabel: string;
+}
+
+/** A file holding psql meta-commands is a psql script: refused (exit 2) before anything runs. */
+export function refuseMetaCommands(files: readonly { label: string; text: string }[]): void {
+  const problems = metaCommandProblems(files);
+  if (problems.length) throw new FolderError(problems);
 }
 
 /** Thrown (wrapped in MigrationFailed by callers) with the formatted report and what the ledger now says. */
@@ -115,7 +124,25 @@ interface Records {
  * writes run with fmig's session settings, whatever the file set (a tiny statement_timeout, a role).
  */
 async function runFile(env: RunEnv, revision: string, file: string, text: string, noTransaction: boolean, from: number, record: Records): Promise<number> {
+  try {
+    return await runFileOnce(env, revision, file, text, noTransaction, from, record);
+  } catch (e) {
+    if (!(e instanceof UnreachableError)) throw e;
+    // The connection went away in the middle of the file: say where, and what is left.
+    const plan = planExecution(text, noTransaction);
+    const left =
+      plan.mode === 'transaction'
+        ? 'nothing of it was applied: the server rolls back the transaction of a connection that is gone'
+        : plan.opening
+          ? 'the server rolled back the block that was open; blocks committed before it stay, and the ledger row, if one was committed, records where `fmig up --resume` starts'
+          : 'the statements that ran stay; the ledger row records how far it got, for `fmig up --resume`';
+    throw new UnreachableError(`${e.message}\n  while running ${file}: ${left}`, 'check the state with `fmig status`, then run the command again');
+  }
+}
+
+async function runFileOnce(env: RunEnv, revision: string, file: string, text: string, noTransaction: boolean, from: number, record: Records): Promise<number> {
   const started = performance.now();
+  refuseMetaCommands([{ label: file, text }]);
   const plan = planExecution(text, noTransaction);
   refuseUnterminated(plan, file, text, revision);
   const keeps = await freshSession(env, plan);
@@ -136,6 +163,8 @@ async function runFile(env: RunEnv, revision: string, file: string, text: string
     await env.db.transact(scripts).catch((e) => {
       throw asFailure(failure(e), revision, false);
     });
+  } else if (plan.opening) {
+    await runAsPsql(env, file, text, plan, from, record, keeps, started);
   } else {
     await record.started();
     // Progress is written between the file's statements, in the session as the file left it.
@@ -192,6 +221,80 @@ export interface DownSource {
   text: string;
   checksum: string | null;
   noTransaction: boolean;
+}
+
+/**
+ * A file run as `psql -1` runs it (run-psql.ts). A failure before anything was committed leaves
+ * nothing behind, the revision's row included; after that, the row keeps where a resume starts.
+ */
+async function runAsPsql(
+  env: RunEnv,
+  file: string,
+  text: string,
+  plan: Extract<ExecutionPlan, { mode: 'statements' }>,
+  from: number,
+  record: Records,
+  keeps: boolean,
+  started: number,
+): Promise<void> {
+  const { statements, blocks } = plan;
+  // Inside the file's block, fmig's writes take fmig's settings for the rest of it (they come last in it).
+  const settle = env.guard.replace(/^BEGIN READ WRITE; /, '');
+  const write = async (inside: boolean, what: () => Promise<void>) => {
+    if (keeps) return what();
+    if (!inside) return guarded(env, what);
+    await env.db.exec(settle);
+    await what();
+  };
+  let committed = from > 0;
+  try {
+    await runLikePsql({
+      db: env.db,
+      statements,
+      blocks,
+      from,
+      text,
+      write,
+      records: {
+        started: record.started,
+        progress: async (n) => {
+          await record.progress(n);
+          committed = true;
+        },
+        finished: () => record.finished(statements.length, performance.now() - started),
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof PsqlStopped)) throw asFailure(e, '', committed);
+    const st = statements[e.index];
+    const dbe = toDbError(e.error);
+    if (!dbe) throw asFailure(e.error, '', committed);
+    const report = formatFailure(copySite(file, text, st, dbe), dbe);
+    const where = e.block
+      ? `statement ${e.index + 1} of ${statements.length}, inside the transaction block starting at statement ${e.block.begin + 1} (rolled back)`
+      : `statement ${e.index + 1} of ${statements.length}`;
+    // Everything before `done` is committed: the file's blocks and statements on their own.
+    const partial = from > 0 || e.done > 0;
+    const full = partial ? `${report}\n  stopped at ${where}; ${e.done} statement(s) done` : `${report}\n  stopped at ${where}; nothing of the file was committed`;
+    if (partial) await write(false, () => record.failed(e.done, full));
+    throw new RevisionFailed('', full, partial);
+  }
+}
+
+/**
+ * Where an error points: for a COPY whose data was rejected, the data line PostgreSQL names
+ * (`COPY t, line 3, column a: ...`), else the statement.
+ */
+function copySite(file: string, text: string, st: Statement, dbe: { where?: string; position?: number }): { file: string; text: string; offset: number } {
+  const line = st.copy && dbe.position === undefined ? /^COPY [^\n]*?, line (\d+)/.exec(dbe.where ?? '')?.[1] : undefined;
+  if (!st.copy || line === undefined) return { file, text, offset: st.start };
+  let offset = st.copy.start;
+  for (let k = 1; k < Number(line); k++) {
+    const eol = text.indexOf('\n', offset);
+    if (eol < 0 || eol >= st.copy.end) break;
+    offset = eol + 1;
+  }
+  return { file, text, offset };
 }
 
 /** Runs one of fmig's writes in its own transaction with fmig's settings, whatever the session holds. */
@@ -258,7 +361,7 @@ async function runStatements(
     // Resuming at a chained COMMIT/ROLLBACK: the block it closed is done or gone; open the next one.
     const resumeChain = i === from && from > 0 && /-chain$/.test(isTransactionControl(st.text) ?? '');
     try {
-      await env.db.exec(resumeChain ? 'BEGIN' : st.text);
+      await (resumeChain ? env.db.exec('BEGIN') : sendStatement(env.db, text, st));
     } catch (e) {
       const dbe = toDbError(e);
       if (!dbe) throw e;
@@ -268,7 +371,7 @@ async function runStatements(
         done = block.begin;
         await env.db.exec('ROLLBACK').catch(() => {});
       }
-      const report = formatFailure({ file, text, offset: st.start }, dbe);
+      const report = formatFailure(copySite(file, text, st, dbe), dbe);
       const where = block
         ? `statement ${i + 1} of ${statements.length}, inside the file's transaction block starting at statement ${block.begin + 1} (rolled back)`
         : `statement ${i + 1} of ${statements.length}`;
@@ -282,7 +385,7 @@ async function runStatements(
 
 /** A file that opens a transaction block and never closes it would leave the session inside it: refused before anything runs. */
 function refuseUnterminated(plan: ExecutionPlan, file: string, text: string, revision: string): void {
-  if (plan.mode !== 'statements') return;
+  if (plan.mode !== 'statements' || plan.opening) return;
   const open = plan.blocks.find((b) => b.unterminated);
   if (!open) return;
   const st = plan.statements[open.begin];

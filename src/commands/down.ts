@@ -7,7 +7,7 @@ import { parseDownTarget, planDown } from '../core/plan.js';
 import { describeExecution, planExecution } from '../core/transactions.js';
 import type { Session } from '../adapters/db/driver.js';
 import { readDownSql, type LedgerName, type LedgerRow } from '../adapters/db/ledger.js';
-import { revertRevision, RevisionFailed, runEnv, type DownSource } from './apply.js';
+import { refuseMetaCommands, revertRevision, RevisionFailed, runEnv, type DownSource } from './apply.js';
 import type { Context } from './context.js';
 import { fmtMs } from './up.js';
 import { loadFolder, withDatabase } from './project.js';
@@ -43,6 +43,7 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
     const byId = new Map(rows.map((r) => [r.revision, r]));
     const ids = planDown(rows, target);
     const sources = await downSources(db, ledger, ids.map((id) => byId.get(id)!), folder, dirLabel);
+    refuseMetaCommands(sources);
 
     if (opts.dryRun) {
       const plan = sources.map((s) => ({ revision: s.revision, source: s.label, execution: describeExecution(planExecution(s.text, s.noTransaction)) }));

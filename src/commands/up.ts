@@ -74,6 +74,10 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
     const failed = state.drift.filter((d) => d.kind === 'failed').map((d) => rows.find((r) => r.revision === d.revision)!);
     const todo = planUp(folder.graph, new Set(rows.map((r) => r.revision)), target).map((id) => folder.byId.get(id)!);
     if (opts.singleTransaction) await refuseStatementByStatement(todo, dirLabel);
+    if (failed.length || todo.length) {
+      const { refuseMetaCommands } = await import('./apply.js');
+      refuseMetaCommands([...failed.map((r) => folder.byId.get(r.revision)!), ...todo].map((rev) => ({ label: `${dirLabel}/${rev.up.name}`, text: rev.up.text })));
+    }
 
     if (opts.dryRun) {
       // The splitter loads only where it is needed: a run with nothing to do never loads it.

@@ -57,6 +57,7 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
     }
     const normalised = new Set(view?.normalised.map((n) => join(dirRel, n)));
     findings.push(...crlfFindings(folder, dirRel, dirRel === '.' ? '' : dirRel).filter((f) => !normalised.has(f.file)));
+    findings.push(...(await metaCommands(files, config.dir, dirRel)));
   } else if (view?.state) {
     skipped.push({ check: 'out-of-order', reason: 'the folder does not parse' }, { check: 'main-moved', reason: 'the folder does not parse' });
   }
@@ -78,6 +79,20 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
     findings.length ? `verify: ${count('error')} error(s), ${count('warning')} warning(s)${ok ? '' : ' — failed'}` : `verify: ok, ${folder?.revisions.length ?? 0} revision(s)${skipped.length ? ` (${skipped.length} check(s) skipped)` : ''}`,
   );
   return { result: { ok, findings, skipped }, exitCode: ok ? 0 : 1 };
+}
+
+/**
+ * Files holding psql meta-commands. Summaries keep only headers, so the texts are then read
+ * from the working tree; only files with a backslash in them are scanned.
+ */
+async function metaCommands(files: readonly (SourceFile | FileSummary)[], dir: string, dirRel: string): Promise<Finding[]> {
+  const sources = files.every((f) => 'bytes' in f) ? (files as SourceFile[]) : folderExists(dir) ? readFolder(dir) : [];
+  const texts = sources
+    .filter((f) => f.bytes.includes(0x5c))
+    .map((f) => ({ name: f.name, text: new TextDecoder().decode(f.bytes).replace(/^\uFEFF/, '') }));
+  if (!texts.length) return [];
+  const { metaCommandFindings } = await import('../core/meta-commands.js');
+  return metaCommandFindings(texts, dirRel);
 }
 
 const noChecksum: Hasher = () => '';

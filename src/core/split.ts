@@ -10,6 +10,19 @@ export interface Statement {
   /** JS string offset of the statement's first token (leading comments and whitespace skipped). */
   start: number;
   end: number;
+  /**
+   * For `COPY ... FROM STDIN`: where its data lines are in the source, `source.slice(start, end)`,
+   * from the line after the statement up to the `\.` line (not included) or the end of the file.
+   */
+  copy?: { start: number; end: number };
+}
+
+/** A psql meta-command (`\set`, `\i`, `\;` ...) outside strings, comments and COPY data: not SQL. */
+export interface MetaCommand {
+  /** JS string offset of its backslash. */
+  offset: number;
+  /** As written, e.g. `\set` or `\;`. */
+  command: string;
 }
 
 const SEMI = 0x3b;
@@ -111,7 +124,13 @@ function skipQuoted(sql: string, i: number, quote: number, backslashEscapes: boo
  */
 function stringContinuation(sql: string, i: number): number {
   const n = sql.length;
-  while (i < n && (sql.charCodeAt(i) === 0x20 || sql.charCodeAt(i) === 0x09 || sql.charCodeAt(i) === 0x0c)) i++;
+  // Before the line break: spaces, tabs, form feeds, vertical tabs and a `--` comment.
+  for (;;) {
+    const c = sql.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0c || c === 0x0b) i++;
+    else if (c === DASH && sql.charCodeAt(i + 1) === DASH) i = skipLineComment(sql, i);
+    else break;
+  }
   const nl = sql.charCodeAt(i);
   if (nl !== 0x0a && nl !== 0x0d) return -1;
   for (;;) {
@@ -173,6 +192,49 @@ function followedByAtomic(sql: string, i: number): boolean {
 
 /** Splits `sql` into its statements, in order; statements holding only whitespace and comments are dropped. */
 export function splitStatements(sql: string): Statement[] {
+  return scan(sql).statements;
+}
+
+/** The psql meta-commands in `sql`, in order; `\restrict` and `\unrestrict` lines (pg_dump's) are not among them. */
+export function metaCommands(sql: string): MetaCommand[] {
+  return scan(sql).metas;
+}
+
+/** Is `text` a `COPY ... FROM STDIN` statement, whose data follows it in the file? */
+function copiesFromStdin(text: string): boolean {
+  if (!/^copy\b/i.test(text)) return false;
+  const t = leadingTokens(text, Infinity).map((tok) => tok.value);
+  return t.some((w, k) => w === 'from' && t[k + 1] === 'stdin');
+}
+
+/**
+ * COPY data as psql reads it from a file: from the line after the statement's `;` up to a line
+ * holding only `\.` (or the end of the file). `next` is where SQL resumes.
+ */
+function copyData(sql: string, semi: number): { start: number; end: number; next: number } {
+  const n = sql.length;
+  let start = sql.indexOf('\n', semi);
+  start = start < 0 ? n : start + 1;
+  for (let line = start; line < n; ) {
+    let eol = sql.indexOf('\n', line);
+    if (eol < 0) eol = n;
+    const body = sql.slice(line, sql.charCodeAt(eol - 1) === 0x0d ? eol - 1 : eol);
+    if (body === '\\.') return { start, end: line, next: Math.min(eol + 1, n) };
+    line = eol + 1;
+  }
+  return { start, end: n, next: n };
+}
+
+/** A `\restrict <key>` / `\unrestrict <key>` line: pg_dump's guard against meta-commands in a dump, which fmig never runs. */
+function restrictLine(sql: string, i: number): boolean {
+  let k = i - 1;
+  while (k >= 0 && (sql.charCodeAt(k) === 0x20 || sql.charCodeAt(k) === 0x09)) k--;
+  if (k >= 0 && sql.charCodeAt(k) !== 0x0a && sql.charCodeAt(k) !== 0x0d) return false;
+  return /^\\(un)?restrict(?![A-Za-z])/.test(sql.slice(i, i + 12));
+}
+
+function scan(sql: string): { statements: Statement[]; metas: MetaCommand[] } {
+  const metas: MetaCommand[] = [];
   const out: Statement[] = [];
   const n = sql.length;
   const atomic = new AtomicTracker();
@@ -206,8 +268,29 @@ export function splitStatements(sql: string): Statement[] {
       continue;
     }
     if (c === SEMI) {
-      if (parens === 0 && atomic.depth === 0) finish(i);
+      if (parens === 0 && atomic.depth === 0) {
+        const before = out.length;
+        finish(i);
+        const st = out[out.length - 1];
+        if (out.length > before && copiesFromStdin(st.text)) {
+          const data = copyData(sql, i);
+          st.copy = { start: data.start, end: data.end };
+          i = data.next;
+          continue;
+        }
+      }
       i++;
+      continue;
+    }
+    if (c === BACKSLASH) {
+      if (stmtStart < 0 && restrictLine(sql, i)) {
+        i = skipLineComment(sql, i);
+        continue;
+      }
+      const command = /^\\([A-Za-z][A-Za-z0-9_]*|.?)/.exec(sql.slice(i, i + 40))![0];
+      metas.push({ offset: i, command });
+      // A named meta-command takes the rest of its line as arguments, as psql reads it.
+      i = /^\\[A-Za-z]/.test(command) ? skipLineComment(sql, i) : i + Math.max(command.length, 1);
       continue;
     }
     if (stmtStart < 0) stmtStart = i;
@@ -255,7 +338,7 @@ export function splitStatements(sql: string): Statement[] {
     }
   }
   finish(n);
-  return out;
+  return { statements: out, metas };
 }
 
 export interface Token {

@@ -25,10 +25,13 @@ export type TxControl =
  * One of the file's own transaction blocks, as indexes into the statements: `begin` opens it
  * (a BEGIN, or a COMMIT/ROLLBACK AND CHAIN that also closes the block before), `end` closes it.
  * `unterminated` marks a block the file never closes; its `end` is then the last statement.
+ * `opener` says what opens it: the file's BEGIN, a chained COMMIT/ROLLBACK, or fmig's own
+ * BEGIN before the file's first statement (a file run the way `psql -1` runs it).
  */
 export interface Block {
   begin: number;
   end: number;
+  opener: 'begin' | 'chain' | 'fmig';
   unterminated?: true;
 }
 
@@ -50,7 +53,12 @@ export type ExecutionPlan =
       mode: 'statements';
       statements: Statement[];
       blocks: Block[];
-      reason: 'no-transaction' | 'own-transactions' | 'cannot-run-in-transaction';
+      /**
+       * fmig opens a transaction before the first statement, as `psql -1` does: the file has
+       * transaction control of its own ('own-transactions') or COPY data ('copy-data').
+       */
+      opening: boolean;
+      reason: 'no-transaction' | 'own-transactions' | 'copy-data' | 'cannot-run-in-transaction';
       /** For 'cannot-run-in-transaction': the first such statement, e.g. `CREATE INDEX CONCURRENTLY`. */
       because?: string;
     };
@@ -83,33 +91,43 @@ export function isTransactionControl(stmt: string): TxControl | null {
     case 'release':
       return 'release';
     case 'prepare':
-      // PREPARE TRANSACTION 'gid' ends the transaction; PREPARE name AS … is a prepared statement.
-      return t[1] === 'transaction' && t[2] !== undefined && /^[eE]?'/.test(t[2]) ? 'prepare-transaction' : null;
+      // PREPARE TRANSACTION <string> ('', E'', U&'', $$...$$) ends the transaction; PREPARE name
+      // [(types)] AS … is a prepared statement, which may be named `transaction`.
+      return t[1] === 'transaction' && t[2] !== undefined && t[2] !== 'as' && t[2] !== '(' ? 'prepare-transaction' : null;
     default:
       return null;
   }
 }
 
-/** The file's own transaction blocks, given each statement's transaction control. */
-export function findBlocks(controls: (TxControl | null)[]): Block[] {
+/**
+ * The file's transaction blocks, given each statement's transaction control; with `opening`,
+ * as `psql -1` runs the file: a block is open before its first statement.
+ */
+export function findBlocks(controls: (TxControl | null)[], opening = false): Block[] {
   const blocks: Block[] = [];
-  let open = -1;
+  let open = opening && controls.length > 0 ? 0 : -1;
+  let opener: Block['opener'] = 'fmig';
   controls.forEach((control, i) => {
     // Outside a block PostgreSQL only warns about a stray COMMIT and errors on SAVEPOINT and
     // the AND CHAIN forms; neither opens a block, so neither changes where a resume starts.
+    // Inside one, a BEGIN only draws a warning.
     if (control === 'begin') {
-      if (open < 0) open = i;
+      if (open < 0) {
+        open = i;
+        opener = 'begin';
+      }
     } else if (control === 'commit' || control === 'rollback' || control === 'prepare-transaction') {
-      if (open >= 0) blocks.push({ begin: open, end: i });
+      if (open >= 0) blocks.push({ begin: open, end: i, opener });
       open = -1;
     } else if (control === 'commit-chain' || control === 'rollback-chain') {
       if (open >= 0) {
-        blocks.push({ begin: open, end: i });
+        blocks.push({ begin: open, end: i, opener });
         open = i;
+        opener = 'chain';
       }
     }
   });
-  if (open >= 0) blocks.push({ begin: open, end: controls.length - 1, unterminated: true });
+  if (open >= 0) blocks.push({ begin: open, end: controls.length - 1, opener, unterminated: true });
   return blocks;
 }
 
@@ -118,24 +136,23 @@ export function planExecution(sql: string, noTransaction: boolean): ExecutionPla
   const statements = splitStatements(sql);
   if (statements.length === 0) return { mode: 'transaction', script: '', statements };
   const controls = statements.map((s) => isTransactionControl(s.text));
-  const blocks = findBlocks(controls);
-  if (noTransaction) return { mode: 'statements', statements, blocks, reason: 'no-transaction' };
-  const controlCount = controls.filter((c) => c !== null).length;
-  if (controlCount === 0) {
-    // PostgreSQL refuses these inside any transaction; a file of them runs the way psql and
-    // golang-migrate would run it, statement by statement.
-    for (const st of statements) {
-      const because = cannotRunInTransaction(st.text);
-      if (because) return { mode: 'statements', statements, blocks, reason: 'cannot-run-in-transaction', because };
-    }
-    return { mode: 'transaction', script: sql, statements };
+  if (noTransaction) return { mode: 'statements', statements, blocks: findBlocks(controls), opening: false, reason: 'no-transaction' };
+  // PostgreSQL refuses these inside any transaction; a file holding one runs the way psql and
+  // golang-migrate would run it, statement by statement, with no transaction opened for it.
+  for (const st of statements) {
+    const because = cannotRunInTransaction(st.text);
+    if (because) return { mode: 'statements', statements, blocks: findBlocks(controls), opening: false, reason: 'cannot-run-in-transaction', because };
   }
+  const controlCount = controls.filter((c) => c !== null).length;
+  // COPY data goes through the COPY protocol, one statement at a time, in one transaction all the same.
+  const copies = statements.some((s) => s.copy);
   const last = statements.length - 1;
-  if (controlCount === 2 && last > 0 && controls[0] === 'begin' && controls[last] === 'commit') {
+  if (!copies && controlCount === 0) return { mode: 'transaction', script: sql, statements };
+  if (!copies && controlCount === 2 && last > 0 && controls[0] === 'begin' && controls[last] === 'commit') {
     const script = blank(sql, [statements[0], statements[last]]);
     return { mode: 'transaction', script, statements: statements.slice(1, last), ownTransaction: { modes: transactionModes(statements[0].text) } };
   }
-  return { mode: 'statements', statements, blocks, reason: 'own-transactions' };
+  return { mode: 'statements', statements, blocks: findBlocks(controls, true), opening: true, reason: controlCount ? 'own-transactions' : 'copy-data' };
 }
 
 /** The block a failure at statement `index` rolls back: `statements_done` goes back to its `begin`. */
@@ -156,7 +173,29 @@ export function describeExecution(plan: ExecutionPlan): string {
   if (plan.reason === 'no-transaction') {
     return `statement by statement, no transaction (-- fmig:no-transaction)${n ? `, ${blocks}` : ''}`;
   }
-  return n ? `statement by statement, ${blocks}` : 'statement by statement, no transaction (the file has its own transaction control)';
+  if (plan.reason === 'copy-data') return 'one transaction, statement by statement (COPY data goes through the COPY protocol)';
+  return `as psql -1 runs it: ${describeBlocks(plan.statements.length, plan.blocks)}`;
+}
+
+/** E.g. "transaction blocks of statements 1-3 and 4-6, statement 7 on its own; the last block commits with the ledger row". */
+function describeBlocks(count: number, blocks: Block[]): string {
+  const range = (a: number, b: number) => (a === b ? `${a + 1}` : `${a + 1}-${b + 1}`);
+  const list = (xs: string[]) => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+  const inBlock = new Set<number>();
+  for (const b of blocks) for (let i = b.begin; i <= b.end; i++) inBlock.add(i);
+  const alone: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (inBlock.has(i)) continue;
+    let j = i;
+    while (j + 1 < count && !inBlock.has(j + 1)) j++;
+    alone.push(range(i, j));
+    i = j;
+  }
+  const parts = [`${blocks.length} transaction block${blocks.length === 1 ? '' : 's'} (statements ${list(blocks.map((b) => range(b.begin, b.end)))})`];
+  if (alone.length) parts.push(`statement${alone.length === 1 && !alone[0].includes('-') ? '' : 's'} ${list(alone)} on ${alone.length === 1 && !alone[0].includes('-') ? 'its' : 'their'} own`);
+  const last = blocks[blocks.length - 1];
+  const tail = last?.unterminated ? '; the last block commits with the ledger row' : '';
+  return parts.join(', ') + tail;
 }
 
 /**

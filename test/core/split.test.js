@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadModule, parseSync } from 'libpg-query';
-import { splitStatements, skipTrivia, leadingTokens } from '../../dist/core/split.js';
+import { splitStatements, skipTrivia, leadingTokens, metaCommands } from '../../dist/core/split.js';
 
 await loadModule();
 
@@ -81,6 +81,42 @@ test("an E'' string continued on the next line keeps its escapes", () => {
   check("select E'a'\n -- note\n 'b\\';c'; select 2", ["select E'a'\n -- note\n 'b\\';c'", 'select 2'], { oracle: false });
   // Without a newline between them the second part is an ordinary string.
   check("select E'a' 'x\\'; select 3", ["select E'a' 'x\\'", 'select 3'], { oracle: false });
+});
+
+test("an E'' string continues after a -- comment or a vertical tab on its own line", () => {
+  // PostgreSQL's server scanner takes both (the vertical tab since 16); libpg-query's refuses them.
+  check("SELECT E'a' -- note\n'b\\';c'; select 2", ["SELECT E'a' -- note\n'b\\';c'", 'select 2'], { oracle: false });
+  check("SELECT E'a'\v\n'b\\';c'; select 2", ["SELECT E'a'\v\n'b\\';c'", 'select 2'], { oracle: false });
+  check("SELECT E'a' \t-- one\n -- two\n  'b\\';c'; select 2", ["SELECT E'a' \t-- one\n -- two\n  'b\\';c'", 'select 2'], { oracle: false });
+});
+
+test('COPY ... FROM stdin: the data lines up to \\. belong to the statement, not to the SQL', () => {
+  const sql = "COPY public.t (a, b) FROM stdin;\n1\tit's; -- not SQL\n2\t$$\n\\.\nSELECT 1;\ncopy t from STDIN with (format csv);\r\nx,\"y;\"\r\n\\.\r\nSELECT 2;\n";
+  const got = splitStatements(sql);
+  assert.equal(got.map((s) => s.text), ['COPY public.t (a, b) FROM stdin', 'SELECT 1', 'copy t from STDIN with (format csv)', 'SELECT 2']);
+  assert.is(sql.slice(got[0].copy.start, got[0].copy.end), "1\tit's; -- not SQL\n2\t$$\n");
+  assert.is(sql.slice(got[2].copy.start, got[2].copy.end), 'x,"y;"\r\n');
+  assert.is(got[1].copy, undefined);
+  // Data that runs to the end of the file, as psql accepts it; and COPY from a file has no data.
+  const open = splitStatements("COPY t FROM stdin;\n1\n2\n");
+  assert.is(open.length, 1);
+  assert.is("COPY t FROM stdin;\n1\n2\n".slice(open[0].copy.start, open[0].copy.end), '1\n2\n');
+  assert.equal(splitStatements("COPY t FROM '/tmp/x'; SELECT 1;").map((s) => [s.text, s.copy]), [["COPY t FROM '/tmp/x'", undefined], ['SELECT 1', undefined]]);
+  assert.equal(splitStatements('COPY t TO stdout; SELECT 1;').map((s) => s.text), ['COPY t TO stdout', 'SELECT 1']);
+});
+
+test('psql meta-commands are found outside strings, comments and COPY data; pg_dump\'s \\restrict lines are skipped', () => {
+  const sql = "\\restrict abc123\nSELECT '\\set x';\n\\set ON_ERROR_STOP on\nSELECT 1; \\gset\n-- \\i nothing\nCOPY t FROM stdin;\n\\N\t1\n\\.\nSELECT 2 \\; SELECT 3;\n  \\i other.sql\n\\unrestrict abc123\n";
+  assert.equal(metaCommands(sql).map((m) => [m.command, sql.slice(0, m.offset).split('\n').length]), [
+    ['\\set', 3],
+    ['\\gset', 4],
+    ['\\;', 9],
+    ['\\i', 10],
+  ]);
+  assert.equal(metaCommands('SELECT 1;\n\\restrict k\n'), []);
+  assert.equal(metaCommands("SELECT E'\\\\';"), []);
+  // \\restrict inside a statement is not pg_dump's line.
+  assert.equal(metaCommands('SELECT\n\\restrict k\n;').map((m) => m.command), ['\\restrict']);
 });
 
 test('double-quoted identifiers with doubled quotes', () => {

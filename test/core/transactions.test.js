@@ -144,69 +144,111 @@ test('the wrapping pair may be START TRANSACTION … END, with modes, comments a
   assert.equal(modes.ownTransaction, { modes: 'ISOLATION LEVEL READ COMMITTED, READ ONLY' });
 });
 
-test('any other transaction control runs the file statement by statement, block-aware', () => {
+test('a file holding CREATE INDEX CONCURRENTLY gets no opening transaction, whatever else it holds', () => {
   const sql = readFileSync(new URL('transactions.sql', corpusDir), 'utf8');
   const plan = planExecution(sql, false);
   assert.is(plan.mode, 'statements');
-  assert.is(plan.reason, 'own-transactions');
+  assert.is(plan.reason, 'cannot-run-in-transaction');
+  assert.is(plan.opening, false);
   assert.is(plan.statements.length, 16);
   assert.equal(plan.blocks, [
-    { begin: 0, end: 6 },
-    { begin: 8, end: 10 },
-    { begin: 10, end: 12 },
-    { begin: 13, end: 15 },
+    { begin: 0, end: 6, opener: 'begin' },
+    { begin: 8, end: 10, opener: 'begin' },
+    { begin: 10, end: 12, opener: 'chain' },
+    { begin: 13, end: 15, opener: 'begin' },
   ]);
   assert.is(plan.statements[7].text, 'CREATE INDEX CONCURRENTLY t1_id ON t1 (id)');
-  assert.is(describeExecution(plan), "statement by statement, the file's own 4 transaction blocks");
+  assert.is(describeExecution(plan), 'statement by statement, no transaction (CREATE INDEX CONCURRENTLY cannot run inside one)');
 });
 
-test('BEGIN … COMMIT with anything else as control, or not at the edges, is not a simple wrapper', () => {
+test('any other transaction control runs the file as psql -1 does: a block is open before the first statement', () => {
   const shapes = [
-    ['BEGIN; SELECT 1; SAVEPOINT s; SELECT 2; COMMIT;', [{ begin: 0, end: 4 }]],
-    ['SELECT 0; BEGIN; SELECT 1; COMMIT;', [{ begin: 1, end: 3 }]],
-    ['BEGIN; SELECT 1; COMMIT; SELECT 2;', [{ begin: 0, end: 2 }]],
-    ['BEGIN; SELECT 1; ROLLBACK;', [{ begin: 0, end: 2 }]],
-    ['BEGIN; SELECT 1; COMMIT AND CHAIN;', [{ begin: 0, end: 2 }, { begin: 2, end: 2, unterminated: true }]],
-    ['BEGIN; SELECT 1; COMMIT; BEGIN; SELECT 2; COMMIT;', [{ begin: 0, end: 2 }, { begin: 3, end: 5 }]],
+    ['BEGIN; SELECT 1; SAVEPOINT s; SELECT 2; COMMIT;', [{ begin: 0, end: 4, opener: 'fmig' }], '1 transaction block (statements 1-5)'],
+    ['SELECT 0; BEGIN; SELECT 1; COMMIT;', [{ begin: 0, end: 3, opener: 'fmig' }], '1 transaction block (statements 1-4)'],
+    ['BEGIN; SELECT 1; COMMIT; SELECT 2;', [{ begin: 0, end: 2, opener: 'fmig' }], '1 transaction block (statements 1-3), statement 4 on its own'],
+    ['BEGIN; SELECT 1; ROLLBACK;', [{ begin: 0, end: 2, opener: 'fmig' }], '1 transaction block (statements 1-3)'],
+    ['SELECT 1; COMMIT; SELECT 2;', [{ begin: 0, end: 1, opener: 'fmig' }], '1 transaction block (statements 1-2), statement 3 on its own'],
+    [
+      'BEGIN; SELECT 1; COMMIT AND CHAIN;',
+      [{ begin: 0, end: 2, opener: 'fmig' }, { begin: 2, end: 2, opener: 'chain', unterminated: true }],
+      '2 transaction blocks (statements 1-3 and 3); the last block commits with the ledger row',
+    ],
+    [
+      'BEGIN; SELECT 1; COMMIT; BEGIN; SELECT 2; COMMIT;',
+      [{ begin: 0, end: 2, opener: 'fmig' }, { begin: 3, end: 5, opener: 'begin' }],
+      '2 transaction blocks (statements 1-3 and 4-6)',
+    ],
+    [
+      'A; B; COMMIT AND CHAIN; C; COMMIT AND CHAIN; D; E;',
+      [{ begin: 0, end: 2, opener: 'fmig' }, { begin: 2, end: 4, opener: 'chain' }, { begin: 4, end: 6, opener: 'chain', unterminated: true }],
+      '3 transaction blocks (statements 1-3, 3-5 and 5-7); the last block commits with the ledger row',
+    ],
+    ['SAVEPOINT a; SELECT 1; RELEASE a;', [{ begin: 0, end: 2, opener: 'fmig', unterminated: true }], '1 transaction block (statements 1-3); the last block commits with the ledger row'],
+    ['A; COMMIT; B; C; BEGIN; D; COMMIT; E;', [{ begin: 0, end: 1, opener: 'fmig' }, { begin: 4, end: 6, opener: 'begin' }], '2 transaction blocks (statements 1-2 and 5-7), statements 3-4 and 8 on their own'],
   ];
-  for (const [sql, blocks] of shapes) {
+  for (const [sql, blocks, described] of shapes) {
     const plan = planExecution(sql, false);
     assert.is(plan.mode, 'statements', sql);
+    assert.is(plan.opening, true, sql);
+    assert.is(plan.reason, 'own-transactions', sql);
     assert.equal(plan.blocks, blocks, sql);
+    assert.is(describeExecution(plan), `as psql -1 runs it: ${described}`, sql);
   }
-  assert.is(describeExecution(planExecution(shapes[0][0], false)), "statement by statement, the file's own 1 transaction block");
 });
 
 test('COMMIT AND CHAIN closes a block and opens the next at the same statement', () => {
   const plan = planExecution('BEGIN; A; COMMIT AND CHAIN; B; ROLLBACK AND CHAIN; C; COMMIT; D;', false);
-  assert.equal(plan.blocks, [{ begin: 0, end: 2 }, { begin: 2, end: 4 }, { begin: 4, end: 6 }]);
+  assert.equal(plan.blocks, [{ begin: 0, end: 2, opener: 'fmig' }, { begin: 2, end: 4, opener: 'chain' }, { begin: 4, end: 6, opener: 'chain' }]);
   // A failure in the chaining COMMIT loses the block it closes.
-  assert.equal(blockAt(plan.blocks, 2), { begin: 0, end: 2 });
-  assert.equal(blockAt(plan.blocks, 3), { begin: 2, end: 4 });
+  assert.equal(blockAt(plan.blocks, 2), { begin: 0, end: 2, opener: 'fmig' });
+  assert.equal(blockAt(plan.blocks, 3), { begin: 2, end: 4, opener: 'chain' });
   assert.is(blockAt(plan.blocks, 7), undefined);
 });
 
 test('a block the file never closes is marked unterminated; stray COMMITs open nothing', () => {
-  assert.equal(findBlocks([null, 'begin', null, 'begin', null]), [{ begin: 1, end: 4, unterminated: true }]);
+  assert.equal(findBlocks([null, 'begin', null, 'begin', null]), [{ begin: 1, end: 4, opener: 'begin', unterminated: true }]);
   assert.equal(findBlocks(['commit', 'savepoint', 'commit-chain', null]), []);
-  assert.equal(findBlocks(['begin', null, 'prepare-transaction', 'commit-prepared']), [{ begin: 0, end: 2 }]);
+  assert.equal(findBlocks(['begin', null, 'prepare-transaction', 'commit-prepared']), [{ begin: 0, end: 2, opener: 'begin' }]);
+  assert.equal(findBlocks([null, 'commit', 'commit', null], true), [{ begin: 0, end: 1, opener: 'fmig' }]);
   const stray = planExecution("SELECT 1; COMMIT PREPARED 'x';", false);
   assert.is(stray.mode, 'statements');
-  assert.equal(stray.blocks, []);
-  assert.is(describeExecution(stray), 'statement by statement, no transaction (the file has its own transaction control)');
+  assert.is(stray.opening, true);
+  assert.equal(stray.blocks, [{ begin: 0, end: 1, opener: 'fmig', unterminated: true }]);
 });
 
 test('-- fmig:no-transaction runs statement by statement, with any blocks still found', () => {
   const plain = planExecution('-- fmig:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);\nDROP INDEX CONCURRENTLY j;', true);
   assert.is(plain.mode, 'statements');
   assert.is(plain.reason, 'no-transaction');
+  assert.is(plain.opening, false);
   assert.equal(plain.statements.map((s) => s.text), ['CREATE INDEX CONCURRENTLY i ON t (a)', 'DROP INDEX CONCURRENTLY j']);
   assert.equal(plain.blocks, []);
   assert.is(describeExecution(plain), 'statement by statement, no transaction (-- fmig:no-transaction)');
   const wrapped = planExecution('BEGIN; SELECT 1; COMMIT;', true);
   assert.is(wrapped.mode, 'statements');
-  assert.equal(wrapped.blocks, [{ begin: 0, end: 2 }]);
+  assert.equal(wrapped.blocks, [{ begin: 0, end: 2, opener: 'begin' }]);
   assert.is(describeExecution(wrapped), "statement by statement, no transaction (-- fmig:no-transaction), the file's own 1 transaction block");
+});
+
+test('COPY ... FROM stdin with data in the file runs statement by statement in one opened transaction', () => {
+  const sql = 'CREATE TABLE t (a int, b text);\nCOPY public.t (a, b) FROM stdin;\n1\tone;two\n2\t\\N\n\\.\nSELECT 1;\n';
+  const plan = planExecution(sql, false);
+  assert.is(plan.mode, 'statements');
+  assert.is(plan.reason, 'copy-data');
+  assert.is(plan.opening, true);
+  assert.equal(plan.blocks, [{ begin: 0, end: 2, opener: 'fmig', unterminated: true }]);
+  assert.is(describeExecution(plan), 'one transaction, statement by statement (COPY data goes through the COPY protocol)');
+});
+
+test('PREPARE TRANSACTION takes any string constant as its id', () => {
+  for (const stmt of ["PREPARE TRANSACTION U&'g\\0069d'", 'PREPARE TRANSACTION $$gid$$', 'PREPARE TRANSACTION $t$gid$t$', "PREPARE TRANSACTION E'g\\'id'"]) {
+    assert.is(isTransactionControl(stmt), 'prepare-transaction', stmt);
+    assert.is(pgControl(stmt), 'prepare-transaction', `libpg-query on ${stmt}`);
+  }
+  for (const stmt of ['PREPARE transaction (int) AS SELECT $1', 'prepare transaction as select 1']) {
+    assert.is(isTransactionControl(stmt), null, stmt);
+    assert.is(pgControl(stmt), null, `libpg-query on ${stmt}`);
+  }
 });
 
 test('BEGIN inside DO blocks, functions and BEGIN ATOMIC bodies is not transaction control', () => {

@@ -36,15 +36,28 @@ forEachTarget('engine: own transaction blocks', (test, { fresh }) => {
     assert.equal(s.log.map((l) => [l.revision, l.action]), [['001', 'up'], ['002', 'failed'], ['002', 'up']]);
   });
 
-  test('a block that is opened and never closed is refused before anything of it runs', async () => {
+  test('a block the file opens and never closes commits at the end, with the ledger row, as psql -1 commits it', async () => {
     const { url } = await fresh();
     const p = await project({
       '001_steps': 'create table steps (step int primary key);\n',
       '002_open': 'insert into steps values (1);\nBEGIN;\ninsert into steps values (2);\n',
     });
     const r = await p.fmig('up', '--url', url);
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(await steps(url), [1, 2]);
+    const s = await state(url);
+    assert.equal(s.rows.map((x) => [x.revision, x.statements_done, x.finished_at !== null]), [['001', null, true], ['002', 3, true]]);
+  });
+
+  test('with -- fmig:no-transaction, a block that is opened and never closed is refused before anything of it runs', async () => {
+    const { url } = await fresh();
+    const p = await project({
+      '001_steps': 'create table steps (step int primary key);\n',
+      '002_open': '-- fmig:no-transaction\ninsert into steps values (1);\nBEGIN;\ninsert into steps values (2);\n',
+    });
+    const r = await p.fmig('up', '--url', url);
     assert.is(r.code, 1, r.stderr);
-    assert.match(r.stderr, 'sql/002_open.up.sql:2: the transaction block opened here is never closed');
+    assert.match(r.stderr, 'sql/002_open.up.sql:3: the transaction block opened here is never closed');
     assert.equal(await steps(url), [], 'nothing of the file ran');
     const s = await state(url);
     assert.equal(s.rows.map((x) => x.revision), ['001']);

@@ -39,6 +39,11 @@ export interface Driver extends Session {
    * what follows it does nothing and the COMMIT never runs.
    */
   transact(scripts: readonly string[]): Promise<void>;
+  /**
+   * Runs a `COPY ... FROM STDIN` statement on the work connection and feeds it `data` (the
+   * lines as written in the file) through the COPY protocol, as psql does.
+   */
+  copyFrom(statement: string, data: string): Promise<void>;
   /** Takes the writers' lock of SPEC section 4 for the whole command; resolves to its release. Throws UnreachableError (exit 3) on timeout. */
   lock(options: LockOptions): Promise<() => Promise<void>>;
   close(): Promise<void>;

@@ -63,6 +63,14 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
     return p;
   };
 
+  /** What a failed statement throws: fmig's own UnreachableError when the connection is gone. */
+  const failure = (e: unknown): unknown => {
+    const reason = e instanceof ScriptFailed ? e.reason : e;
+    if (!isConnectionLoss(reason)) return scrub(e, password);
+    lost = true;
+    return connectionLost(display);
+  };
+
   const session = (s: Sql): Session => ({
     async query<T>(text: string, params?: unknown[]) {
       if (lost) throw connectionLost(display);
@@ -70,7 +78,7 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
         // A plain array, as PGlite gives, rather than postgres.js's Result subclass.
         return [...(await track(s.unsafe(text, (params ?? []) as postgres.ParameterOrJSON<never>[])))] as T[];
       } catch (e) {
-        throw scrub(e, password);
+        throw failure(e);
       }
     },
     async exec(script: string) {
@@ -78,7 +86,7 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
       try {
         await track(s.unsafe(script).simple());
       } catch (e) {
-        throw scrub(e, password);
+        throw failure(e);
       }
     },
   });
@@ -106,7 +114,7 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
       try {
         return (await sql.begin((tx) => fn(session(tx)))) as Awaited<ReturnType<typeof fn>>;
       } catch (e) {
-        throw scrub(e, password);
+        throw failure(e);
       } finally {
         inTransaction = false;
       }
@@ -138,9 +146,18 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
         }
         throw new ScriptFailed(failed, scrub((results[failed] as PromiseRejectedResult).reason, password));
       } catch (e) {
-        throw scrub(e, password);
+        throw failure(e);
       } finally {
         inTransaction = false;
+      }
+    },
+    async copyFrom(statement, data) {
+      guard();
+      if (lost) throw connectionLost(display);
+      try {
+        await track(copyIn(sql, statement, data));
+      } catch (e) {
+        throw failure(e);
       }
     },
     async lock(options) {
@@ -176,6 +193,35 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
       lockClients.clear();
     },
   };
+}
+
+/**
+ * `COPY ... FROM STDIN` through postgres.js's writable stream. When the server rejects the data
+ * after CopyDone, postgres.js never settles the stream (porsager/postgres#1173); the error still
+ * reaches the query's reject, which is watched here, so the failure comes back all the same.
+ */
+async function copyIn(sql: postgres.Sql, statement: string, data: string): Promise<void> {
+  const query = sql.unsafe(statement) as unknown as { reject: (e: unknown) => void; writable(): Promise<NodeJS.WritableStream> };
+  let fail: (e: unknown) => void = () => {};
+  const rejected = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  rejected.catch(() => {});
+  const reject = query.reject;
+  query.reject = (e) => {
+    fail(e);
+    reject(e);
+  };
+  const stream = await query.writable();
+  const finished = new Promise<void>((resolve, reject) => {
+    stream.on('error', reject);
+    stream.on('finish', resolve);
+  });
+  const bytes = Buffer.from(data, 'utf8');
+  const CHUNK = 1 << 20;
+  for (let at = 0; at < bytes.length; at += CHUNK) stream.write(bytes.subarray(at, at + CHUNK));
+  stream.end();
+  await Promise.race([finished, rejected]);
 }
 
 async function waitForLock(conn: postgres.Sql, o: LockOptions, display: string): Promise<void> {
@@ -228,6 +274,17 @@ function connectionLost(display: string): UnreachableError {
     `lost the connection to ${display}; its session settings and any open transaction are gone`,
     'check the state with `fmig status`, then run the command again',
   );
+}
+
+/**
+ * Errors after which the connection is gone: postgres.js's own, the socket's, and the server's
+ * FATAL ones (pg_terminate_backend is 57P01, a shutdown 57P01/57P02).
+ */
+export function isConnectionLoss(e: unknown): boolean {
+  if (!e || typeof e !== 'object') return false;
+  const x = e as { code?: unknown; severity?: unknown };
+  if (x.severity === 'FATAL' || x.severity === 'PANIC') return true;
+  return typeof x.code === 'string' && /^(CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNRESET|EPIPE|ETIMEDOUT|57P0[123]|08[0-9A-Z]{3})$/.test(x.code);
 }
 
 function passwordOf(url: string): string {

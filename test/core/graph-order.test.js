@@ -9,28 +9,9 @@ import { parseDirectives } from '../../dist/core/directives.js';
 import { parseFolder } from '../../dist/core/folder.js';
 import { drawGraph } from '../../dist/core/history-graph.js';
 import { loadHasher } from '../../dist/core/checksum.js';
-
-/** Graphs as `{ id: [parents] }`; ids deliberately do not follow the graph. */
-export const GRAPHS = {
-  // 1 → 3, 1 → 7, (7, 3) → 5 → 2
-  diamond: { 1: [], 3: ['1'], 7: ['1'], 5: ['7', '3'], 2: ['5'] },
-  'merge of three': { 1: [], 4: ['1'], 2: ['1'], 3: ['1'], 9: ['2', '3', '4'], 5: ['9'] },
-  'two roots merged': { 1: [], 6: ['1'], 2: [], 5: ['2'], 3: ['6', '5'], 4: ['3'] },
-  'merges and branches again': { 1: [], 9: ['1'], 3: ['1'], 4: ['9', '3'], 2: ['4'], 8: ['4'], 5: ['8'], 6: ['2', '5'] },
-};
+import { GRAPHS, descendantsOf } from '../helpers/graphs.js';
 
 const rowsOf = (g, ids = Object.keys(g)) => ids.map((id) => ({ revision: id, parents: g[id] }));
-
-/** Brute force: every revision that reaches `id` through parents. */
-function descendantsOf(g, id) {
-  const out = new Set();
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [c, ps] of Object.entries(g)) if (!out.has(c) && ps.some((p) => p === id || out.has(p))) out.add(c), (grew = true);
-  }
-  return out;
-}
 
 /** Fails unless no revision in `reverted` comes before one of its children. */
 function childrenFirst(g, reverted, what) {

@@ -11,7 +11,7 @@ import type { LedgerRow } from '../adapters/db/ledger.js';
 import { compare } from '../core/drift.js';
 import { DriftError, MigrationFailed, StateError } from '../core/errors.js';
 import type { Folder } from '../core/folder.js';
-import { planUp } from '../core/plan.js';
+import { planUp, revertOrder } from '../core/plan.js';
 import { applyRevision, revertRevision, RevisionFailed, runEnv } from './apply.js';
 import type { Context } from './context.js';
 import { requireOneHead } from './heads.js';
@@ -48,7 +48,10 @@ export async function sync(ctx: Context, opts: SyncOptions): Promise<SyncResult>
   return withDatabase(ctx, config, opts.dryRun ? 'read' : 'write', async ({ db, ledger, rows }) => {
     const gone = revertSet(folder, rows);
     refuse(folder, rows, gone);
-    const reverts = [...rows].reverse().filter((r) => gone.has(r.revision));
+    const byId = new Map(rows.map((r) => [r.revision, r]));
+    const reverts = revertOrder(rows)
+      .filter((id) => gone.has(id))
+      .map((id) => byId.get(id)!);
     const stillApplied = new Set(rows.filter((r) => !gone.has(r.revision)).map((r) => r.revision));
     const applies = planUp(folder.graph, stillApplied, { kind: 'head' }).map((id) => folder.byId.get(id)!);
     const plan: SyncStep[] = [
@@ -108,7 +111,9 @@ export async function sync(ctx: Context, opts: SyncOptions): Promise<SyncResult>
  */
 function revertSet(folder: Folder, rows: readonly LedgerRow[]): Set<string> {
   const gone = new Set(rows.filter((r) => folder.byId.get(r.revision)?.slug !== r.slug).map((r) => r.revision));
-  for (const r of rows) if (r.parents.some((p) => gone.has(p))) gone.add(r.revision);
+  const byId = new Map(rows.map((r) => [r.revision, r]));
+  // Parents before children, from the graph: the rows' own order (by time) may not follow it.
+  for (const id of revertOrder(rows).reverse()) if (byId.get(id)!.parents.some((p) => gone.has(p))) gone.add(id);
   return gone;
 }
 

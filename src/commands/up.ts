@@ -33,7 +33,9 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   let loaded: Folder | undefined;
   const prepare = async (listDowns: boolean) => {
     const folder = (loaded = await loadFolder(config, { listDowns }));
-    await requireOneHead(config, folder, 'up');
+    // A named revision is what the user wants, whatever the other heads: say they exist.
+    if (target.kind === 'revision') warnOtherHeads(ctx, folder, target.id);
+    else await requireOneHead(config, folder, 'up');
     return folder;
   };
   if (opts.dryRun) {
@@ -133,6 +135,14 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
     }
     return { applied: done, pending: [], dryRun: false };
   }
+}
+
+function warnOtherHeads(ctx: Context, folder: Folder, id: string): void {
+  const heads = folder.graph.heads();
+  if (heads.length < 2 || !folder.graph.has(id)) return;
+  ctx.report.warn(
+    `the folder has ${heads.length} heads (${heads.join(', ')}): applying ${id} and its ancestors only; \`fmig resolve\` puts the heads in one line`,
+  );
 }
 
 function refuseOnDrift(state: Comparison, opts: UpOptions): void {

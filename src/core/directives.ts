@@ -3,7 +3,7 @@ import type { Direction } from './names.js';
 import { closest } from './suggest.js';
 
 export interface Directives {
-  /** Explicit parents, or null when the file has no parent directive. */
+  /** Explicit parents ([] for `-- fmig:root`), or null when the file has neither directive. */
   parents: string[] | null;
   noTransaction: boolean;
 }
@@ -23,6 +23,8 @@ const ID = /^[0-9A-Za-z]+$/;
 export function parseDirectives(text: string, direction: Direction): { directives: Directives; problems: DirectiveProblem[] } {
   const directives: Directives = { parents: null, noTransaction: false };
   const problems: DirectiveProblem[] = [];
+  let root = 0;
+  let parentLine = 0;
   let pos = 0;
   let lineNo = 0;
   while (pos <= text.length) {
@@ -45,18 +47,35 @@ export function parseDirectives(text: string, direction: Direction): { directive
       } else if (!args.every((a) => ID.test(a))) {
         problems.push({ code: 'bad-directive', message: `line ${lineNo}: -- fmig:parent takes revision ids ([0-9A-Za-z]+), got "${rest.trim()}"` });
       } else {
+        parentLine ||= lineNo;
         directives.parents = [...new Set([...(directives.parents ?? []), ...args])];
+      }
+    } else if (name === 'root') {
+      if (direction === 'down') {
+        problems.push({ code: 'parent-in-down', message: `line ${lineNo}: -- fmig:root belongs in the up file, not the down file` });
+      } else if (args.length) {
+        problems.push({ code: 'bad-directive', message: `line ${lineNo}: -- fmig:root takes no arguments (a revision to follow goes in -- fmig:parent)` });
+      } else {
+        root ||= lineNo;
       }
     } else if (name === 'no-transaction') {
       if (args.length) problems.push({ code: 'bad-directive', message: `line ${lineNo}: -- fmig:no-transaction takes no arguments` });
       directives.noTransaction = true;
     } else {
-      const hint = closest(name, ['parent', 'no-transaction']);
+      const hint = closest(name, ['parent', 'root', 'no-transaction']);
       problems.push({
         code: 'unknown-directive',
-        message: `line ${lineNo}: unknown directive "-- fmig:${name}"${hint ? ` (did you mean "-- fmig:${hint}"?)` : ''}; known: parent, no-transaction`,
+        message: `line ${lineNo}: unknown directive "-- fmig:${name}"${hint ? ` (did you mean "-- fmig:${hint}"?)` : ''}; known: parent, root, no-transaction`,
       });
     }
+  }
+  if (root && parentLine) {
+    problems.push({
+      code: 'bad-directive',
+      message: `lines ${Math.min(root, parentLine)} and ${Math.max(root, parentLine)}: -- fmig:root and -- fmig:parent contradict each other (a root has no parent); keep one`,
+    });
+  } else if (root) {
+    directives.parents = [];
   }
   return { directives, problems };
 }

@@ -7,7 +7,7 @@
  * | duplicate-id          | error    | two pairs of files claim the same revision id                                |
  * | down-without-up       | error    | a down file without its up file                                              |
  * | unknown-directive     | error    | an unknown `-- fmig:` directive                                              |
- * | parent-in-down        | error    | `-- fmig:parent` in a down file                                              |
+ * | parent-in-down        | error    | `-- fmig:parent` or `-- fmig:root` in a down file                            |
  * | bad-directive         | error    | a malformed `-- fmig:` directive                                             |
  * | not-utf8              | error    | a revision file that is not valid UTF-8                                      |
  * | unknown-parent        | error    | a parent directive names a revision that is not in the folder                |

@@ -6,6 +6,9 @@
  * Each awaited revision has a lane (a column at every other character). A lane holds one
  * revision, so two lines waiting for the same parent join as soon as they are drawn toward it;
  * between revision rows, every line moves at most one lane per row, those going left first.
+ *
+ * A graph may have several roots. Where a root's lane would be taken at once by an unrelated
+ * revision, which would look like its parent, a row with that lane left empty separates them.
  */
 
 export interface DrawNode {
@@ -19,7 +22,8 @@ export interface DrawNode {
 export function drawGraph(nodes: readonly DrawNode[]): string[] {
   const out: string[] = [];
   let lanes: (string | null)[] = [];
-  for (const node of nodes) {
+  for (let n = 0; n < nodes.length; n++) {
+    const node = nodes[n];
     let col = lanes.indexOf(node.id);
     if (col === -1) {
       lanes.push(node.id);
@@ -60,6 +64,10 @@ export function drawGraph(nodes: readonly DrawNode[]): string[] {
     });
     out.push(...moves(edges));
     lanes = next;
+    const following = nodes[n + 1];
+    if (node.parents.length === 0 && following && !lanes.includes(following.id) && lanes.length === col) {
+      out.push(lanes.map(() => '|').join(' '));
+    }
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /**
  * What `fmig resolve` changes (SPEC section 8), computed from the graph alone: which revisions
- * move, their new ids and parents, and the text edits of their `-- fmig:parent` lines.
+ * move, their new ids and parents, and the text edits of their `-- fmig:parent` (or `root`) lines.
  */
 import type { RevisionGraph } from './graph.js';
 import { fileName, compareIds } from './names.js';
@@ -157,18 +157,19 @@ export function planMerge(ids: readonly string[], heads: readonly string[], now:
   };
 }
 
-const PARENT_LINE = /^[ \t]*--[ \t]*fmig:parents?(?=[ \t,]|$)/;
+const PARENT_LINE = /^[ \t]*--[ \t]*fmig:(parents?|root)(?=[ \t,]|$)/;
 
 /**
- * Sets a file's `-- fmig:parent` line to `parents`, touching nothing else: the first such line
- * in the header is replaced (any further ones removed, as they would add parents), or a new
- * line goes at the top (after a BOM), with the file's own line ending.
+ * Sets a file's `-- fmig:parent` line to `parents` (`-- fmig:root` when there are none), touching
+ * nothing else: the first parent or root line in the header is replaced (any further ones
+ * removed, as they would add parents or contradict it), or a new line goes at the top (after a
+ * BOM), with the file's own line ending.
  */
 export function setParentLine(text: string, parents: readonly string[]): string {
   const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
   const body = text.slice(bom.length);
   const eol = /\r\n/.test(body) ? '\r\n' : /\r/.test(body) && !/\n/.test(body) ? '\r' : '\n';
-  const directive = `-- fmig:parent ${parents.join(' ')}`;
+  const directive = parents.length ? `-- fmig:parent ${parents.join(' ')}` : '-- fmig:root';
   const lines = splitLines(body);
   let found = -1;
   const drop: number[] = [];

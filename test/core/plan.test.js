@@ -20,7 +20,7 @@ test('up: head, +N, and a revision with its ancestors only', () => {
   assert.equal(planUp(graph, new Set(['1', '2', '3', '4', '5']), parseUpTarget('head')), []);
 });
 
-test('down: -N newest first, to a revision (it stays applied), base', () => {
+test('down: -N newest first, to a revision (it stays applied, its descendants go), base', () => {
   const applied = [
     { revision: '1', parents: [] },
     { revision: '2', parents: ['1'] },
@@ -29,7 +29,7 @@ test('down: -N newest first, to a revision (it stays applied), base', () => {
   ];
   assert.equal(planDown(applied, parseDownTarget(undefined)), ['4']);
   assert.equal(planDown(applied, parseDownTarget('-3')), ['4', '3', '2']);
-  assert.equal(planDown(applied, parseDownTarget('2')), ['4', '3']);
+  assert.equal(planDown(applied, parseDownTarget('2')), ['4'], '3 does not descend from 2: it stays');
   assert.equal(planDown(applied, parseDownTarget('base')), ['4', '3', '2', '1']);
   assert.equal(planDown(applied, parseDownTarget('-9')), ['4', '3', '2', '1']);
   assert.throws(() => planDown(applied, parseDownTarget('5')), /not applied/);

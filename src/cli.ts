@@ -65,9 +65,10 @@ const COMMANDS: Spec[] = [
       ['--dry-run', 'Print the plan and the SQL; change nothing'],
       ['--single-transaction', 'Apply everything in one transaction'],
       ['--resume', 'Finish a revision that stopped part-way, from the failed statement'],
+      ['--ignore-missing', 'Go on although applied revisions have no files here (an older release in a rolling deploy)'],
     ],
     run: async (ctx, [target], o) =>
-      plain(await (await import('./commands/up.js')).up(ctx, { target, dryRun: !!o.dryRun, singleTransaction: !!o.singleTransaction, resume: !!o.resume })),
+      plain(await (await import('./commands/up.js')).up(ctx, { target, dryRun: !!o.dryRun, singleTransaction: !!o.singleTransaction, resume: !!o.resume, ignoreMissing: !!o.ignoreMissing })),
   },
   {
     name: 'down',

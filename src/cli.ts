@@ -65,9 +65,10 @@ const COMMANDS: Spec[] = [
       ['--dry-run', 'Print the plan and the SQL; change nothing'],
       ['--single-transaction', 'Apply everything in one transaction'],
       ['--resume', 'Finish a revision that stopped part-way, from the failed statement'],
+      ['--ignore-missing', 'Go on although applied revisions have no files here (an older release in a rolling deploy)'],
     ],
     run: async (ctx, [target], o) =>
-      plain(await (await import('./commands/up.js')).up(ctx, { target, dryRun: !!o.dryRun, singleTransaction: !!o.singleTransaction, resume: !!o.resume })),
+      plain(await (await import('./commands/up.js')).up(ctx, { target, dryRun: !!o.dryRun, singleTransaction: !!o.singleTransaction, resume: !!o.resume, ignoreMissing: !!o.ignoreMissing })),
   },
   {
     name: 'down',
@@ -201,6 +202,7 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
   cli.help();
   cli.version(version);
 
+  refuseMisplacedVersion(io.argv);
   const argv = negativeTargets(io.argv);
   let parsed;
   try {
@@ -230,6 +232,18 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
   if (json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
   report.progress('');
   return exitCode ?? 0;
+}
+
+/**
+ * `-v`/`--version` is the version only when it is the only argument: anywhere else it is an
+ * unknown option, so that `fmig up -v` in a deploy fails instead of printing the version and
+ * migrating nothing.
+ */
+function refuseMisplacedVersion(argv: string[]): void {
+  if (argv.length === 1) return;
+  const end = argv.indexOf('--');
+  const flag = (end === -1 ? argv : argv.slice(0, end)).find((a) => a === '-v' || a === '--version' || a.startsWith('--version='));
+  if (flag) throw new UsageError(`unknown option \`${flag}\`: -v/--version prints fmig's version only when given alone (\`fmig --version\`)`, 'see `fmig --help`');
 }
 
 /** `down -1` / `down -10`: a negative count is a target, not a flag. */

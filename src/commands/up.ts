@@ -15,6 +15,8 @@ export interface UpOptions {
   dryRun?: boolean;
   singleTransaction?: boolean;
   resume?: boolean;
+  /** Go on although applied revisions have no files in the folder (rolling deploys). */
+  ignoreMissing?: boolean;
 }
 
 export interface UpResult {
@@ -151,6 +153,15 @@ function refuseOnDrift(state: Comparison, opts: UpOptions): void {
     throw new DriftError(
       edited.map((d) => d.message),
       'revert the edit (a new change belongs in a new revision: `fmig new`), or, after review, accept it with `fmig repair --yes`',
+    );
+  }
+  const missing = state.drift.filter((d) => d.kind === 'missing');
+  if (missing.length && !opts.ignoreMissing) {
+    const ids = missing.map((d) => d.revision);
+    throw new StateError(
+      'missing-files',
+      `refusing to run: ${ids.length === 1 ? 'revision' : 'revisions'} ${ids.join(', ')} ${ids.length === 1 ? 'is' : 'are'} applied to the database but not in the folder: this checkout is older than the database`,
+      'deploy a checkout that has them; or, where an older release may run after a newer migration (a rolling deploy), `fmig up --ignore-missing`',
     );
   }
   const failed = state.drift.filter((d) => d.kind === 'failed');

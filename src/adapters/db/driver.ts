@@ -95,7 +95,27 @@ export function ident(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';
 }
 
-/** Masks the password of a URL for display. */
-export function maskUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)([^@/?#]*)@/i, '$1***@');
+/**
+ * Masks the password of the URL in `text` for display. Where what stands between `://` and
+ * the last `@` is not a plain `user:password` (a password holding `@`, `/`, `?`, `#` that was
+ * not percent-encoded, which parsers read differently), all of it is masked: no way of
+ * reading the URL can then show a piece of the password.
+ */
+export function maskUrl(text: string): string {
+  const m = /([a-z][a-z0-9+.-]*:\/\/)([^]*)@/i.exec(text);
+  if (!m) return text;
+  const info = m[2];
+  const plain = /^([^:/?#@\s]*)(:[^/?#@]*)?$/.exec(info);
+  if (plain && !plain[2]) return text;
+  const shown = plain ? `${plain[1]}:***` : '***';
+  return text.slice(0, m.index) + m[1] + shown + '@' + text.slice(m.index + m[0].length);
+}
+
+/**
+ * Whether the URL's user and password hold a character that must be percent-encoded there
+ * (`/`, `?`, `#`): drivers would read part of the password as the host, port or database.
+ */
+export function needsEncoding(url: string): boolean {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^]*)@/i.exec(url);
+  return !!m && /[/?#\s]/.test(m[1]);
 }

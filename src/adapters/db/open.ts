@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import type { Driver, OpenOptions } from './driver.js';
-import { maskUrl, toDbError } from './driver.js';
+import type { PostgresDriver } from './postgres.js';
+import { maskUrl, needsEncoding, toDbError } from './driver.js';
 import { FmigError, UnreachableError, UsageError } from '../../core/errors.js';
 import { formatMs } from './lockfile.js';
 
@@ -62,21 +63,41 @@ export async function startDatabase(url: string, opts: OpenOptions): Promise<{ d
     }
     return { driver, ready: Promise.resolve() };
   }
+  if (needsEncoding(url)) throw invalidUrl(url);
   const { openPostgres, scrub } = await import('./postgres.js');
-  let driver: Driver;
+  let driver: PostgresDriver;
+  const limitS = connectTimeoutOf(url);
   try {
-    driver = openPostgres(url, CONNECT_TIMEOUT_S);
+    driver = openPostgres(url, limitS);
   } catch {
     // Node's URL error carries the whole URL, password included: not passed on.
-    throw new UsageError(`the database URL ${maskUrl(url)} is not valid`, 'write it as postgres://user:password@host:port/database');
+    throw invalidUrl(url);
   }
-  // The session settings are the first round trip, and so the connection check.
-  const ready = driver.exec(sessionSettings(opts)).catch(async (e) => {
-    await driver.close().catch(() => {});
-    throw connectError(scrub(e, passwordOf(url)), driver.display, url);
+  // The session settings are the first round trip, and so the connection check. The driver's
+  // own connect timeout stops at the socket (and restarts on every reconnect): a listener that
+  // is not PostgreSQL, answering with HTTP or garbage, or hanging up after each start-up
+  // message, would keep it connecting for ever. So the whole start-up has one deadline.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HandshakeTimeout()), limitS * 1000 + 250);
   });
+  const ready = Promise.race([driver.exec(sessionSettings(opts)), deadline]).then(
+    () => clearTimeout(timer),
+    async (e) => {
+      clearTimeout(timer);
+      await (e instanceof HandshakeTimeout ? driver.abort() : driver.close()).catch(() => {});
+      throw connectError(scrub(e, passwordOf(url)), driver.display, url, limitS);
+    },
+  );
   ready.catch(() => {}); // the caller awaits it; until then a failure is not unhandled
   return { driver, ready };
+}
+
+function invalidUrl(url: string): UsageError {
+  return new UsageError(
+    `the database URL ${maskUrl(url)} is not valid: special characters in the user or password (@ : / ? # % and spaces) must be percent-encoded`,
+    'write it as postgres://user:password@host:port/database, the password percent-encoded (@ as %40, / as %2F, # as %23, ? as %3F, : as %3A, % as %25)',
+  );
 }
 
 /**
@@ -89,7 +110,7 @@ export function sessionSettings(opts: Pick<OpenOptions, 'lockTimeoutMs' | 'state
 }
 
 /** What went wrong connecting, said so that the user knows what to fix. */
-function connectError(e: unknown, display: string, url: string): UnreachableError {
+function connectError(e: unknown, display: string, url: string, limitS: number): UnreachableError {
   const x = (e ?? {}) as { code?: unknown; message?: unknown };
   const code = typeof x.code === 'string' ? x.code : '';
   const db = toDbError(e);
@@ -102,9 +123,10 @@ function connectError(e: unknown, display: string, url: string): UnreachableErro
       return new UnreachableError(`${prefix}: host ${hostOf(url)} not found`, 'check the host name in the database URL');
     case 'CONNECT_TIMEOUT':
     case 'ETIMEDOUT':
+    case 'HANDSHAKE_TIMEOUT':
       return new UnreachableError(
-        `${prefix}: timed out after ${formatMs(CONNECT_TIMEOUT_S * 1000)}`,
-        'check the host, port and any firewall between here and the server',
+        `${prefix}: timed out after ${formatMs(limitS * 1000)} without completing PostgreSQL's start-up`,
+        "check the host and port (a PostgreSQL server's, not an HTTP proxy or another service) and any firewall between here and the server; `?connect_timeout=<seconds>` in the URL sets the limit",
       );
     case '28P01':
       return new UnreachableError(`${prefix}: ${db?.message ?? 'password authentication failed'}`, 'check the user and password in the database URL (or PGPASSWORD)');
@@ -118,6 +140,21 @@ function connectError(e: unknown, display: string, url: string): UnreachableErro
   }
   if (e instanceof FmigError) return e as UnreachableError;
   return new UnreachableError(`${prefix}: ${String(x.message ?? e)}${code && !String(x.message).includes(code) ? ` (${code})` : ''}`);
+}
+
+/** Raised when the start-up handshake has not finished in time. */
+class HandshakeTimeout extends Error {
+  readonly code = 'HANDSHAKE_TIMEOUT';
+  constructor() {
+    super('the start-up handshake did not finish in time');
+  }
+}
+
+/** The URL's `connect_timeout` (seconds, as libpq reads it) where it is a positive whole number; else fmig's default. */
+function connectTimeoutOf(url: string): number {
+  const m = /[?&]connect_timeout=(\d+)(?:&|$)/.exec(url);
+  const n = m ? Number(m[1]) : 0;
+  return n > 0 ? n : CONNECT_TIMEOUT_S;
 }
 
 function hostOf(url: string): string {

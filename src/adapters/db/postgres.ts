@@ -23,8 +23,14 @@ const WAIT_REPORT_MS = 5000;
 /** The lock's two int4 keys: fmig's, and the ledger's quoted `schema.table` (quoted so "a.b"."c" and "a"."b.c" differ). */
 const KEYS = `hashtext('fmig'), hashtext(format('%I.%I', $1::text, $2::text))`;
 
+/** The server's driver, with a way to drop its connections at once. */
+export interface PostgresDriver extends Driver {
+  /** Destroys every connection without waiting for statements in flight (they fail). */
+  abort(): Promise<void>;
+}
+
 /** Creates the driver without connecting (postgres.js connects on the first statement); `connectTimeoutS` bounds each connect. */
-export function openPostgres(url: string, connectTimeoutS: number): Driver {
+export function openPostgres(url: string, connectTimeoutS: number): PostgresDriver {
   const display = maskUrl(url);
   const password = passwordOf(url);
   let closing = false;
@@ -183,6 +189,12 @@ export function openPostgres(url: string, connectTimeoutS: number): Driver {
           await conn.end({ timeout: 5 });
         }
       };
+    },
+    async abort() {
+      closing = true;
+      await Promise.all([sql, ...lockClients].map((c) => c.end({ timeout: 0 })));
+      await Promise.allSettled([...inflight]);
+      lockClients.clear();
     },
     async close() {
       await Promise.allSettled([...inflight]);

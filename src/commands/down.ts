@@ -1,7 +1,7 @@
 /** `fmig down [target]`: reverts -1 (default), -N, down to a revision id (it stays applied), or base. */
 import { relative } from 'node:path';
 import { parseDirectives } from '../core/directives.js';
-import { MigrationFailed, StateError } from '../core/errors.js';
+import { MigrationFailed, StateError, UsageError } from '../core/errors.js';
 import type { Folder, Revision } from '../core/folder.js';
 import { parseDownTarget, planDown } from '../core/plan.js';
 import { describeExecution, planExecution } from '../core/transactions.js';
@@ -41,6 +41,9 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
       );
     }
     const byId = new Map(rows.map((r) => [r.revision, r]));
+    if (target.kind === 'revision' && !byId.has(target.id) && !folder.byId.has(target.id)) {
+      throw new UsageError(`revision ${target.id} is not in the folder`, 'see `fmig history` for the revisions there are');
+    }
     const ids = planDown(rows, target);
     const sources = await downSources(db, ledger, ids.map((id) => byId.get(id)!), folder, dirLabel);
 

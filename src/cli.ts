@@ -7,6 +7,7 @@ import type { Config } from './adapters/config-types.js';
 import type { Context, Reporter } from './commands/context.js';
 import { toDbError } from './adapters/db/driver.js';
 import { FmigError, UsageError } from './core/errors.js';
+import { errorJson } from './cli-error-json.js';
 import { tidyHelp, unknownCommand, unknownOption } from './cli-help.js';
 import { version } from './version.js';
 
@@ -302,7 +303,7 @@ function makeReporter(io: Io, { json, quiet }: { json: boolean; quiet: boolean }
 function reportError(io: Io, e: unknown, json: boolean, color: boolean): number {
   if (e instanceof FmigError) {
     if (json) {
-      io.stdout.write(JSON.stringify({ error: { code: e.code, message: e.message, hint: e.hint ?? null, exitCode: e.exitCode } }, null, 2) + '\n');
+      io.stdout.write(JSON.stringify({ error: errorJson(e) }, null, 2) + '\n');
     }
     const red = color ? (s: string) => `\x1b[31m${s}\x1b[0m` : (s: string) => s;
     io.stderr.write(`${red('error:')} ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`);
@@ -314,7 +315,7 @@ function reportError(io: Io, e: unknown, json: boolean, color: boolean): number 
   if (dbe) {
     const what = `the database refused: ${dbe.message}${dbe.sqlstate ? ` (SQLSTATE ${dbe.sqlstate})` : ''}${dbe.detail ? `; ${dbe.detail}` : ''}`;
     const hint = dbe.hint ?? (dbe.sqlstate === '42501' ? "the database user needs rights on fmig's ledger and log tables (and their schema)" : undefined);
-    return reportError(io, new FmigError('database', what, 1, hint), json, color);
+    return reportError(io, new FmigError('database', what, 1, hint, { sqlstate: dbe.sqlstate ?? null, detail: dbe.detail ?? null }), json, color);
   }
   // Not one of fmig's errors: a bug or an unexpected failure. Exit 1, with the stack for a report.
   const err = e as Error;

@@ -9,6 +9,7 @@ import type { Session } from '../adapters/db/driver.js';
 import { readDownSql, type LedgerName, type LedgerRow } from '../adapters/db/ledger.js';
 import { revertRevision, RevisionFailed, runEnv, type DownSource } from './apply.js';
 import type { Context } from './context.js';
+import { hintFor } from './failure-hint.js';
 import { fmtMs } from './up.js';
 import { loadFolder, withDatabase } from './project.js';
 import { tuneForDatabaseWork } from './tuning.js';
@@ -75,7 +76,8 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
           : `${src.revision}'s down was rolled back: it is still applied`;
         throw new MigrationFailed(
           `reverting ${src.revision} failed\n${e.report}\n\ndatabase state: ${left}; ${done.length} revision(s) reverted by this run`,
-          'fix the down file and run `fmig down` again',
+          hintFor(e, 'fix the down file and run `fmig down` again', 'fmig down'),
+          { revision: src.revision, ...e.fields },
         );
       }
     }

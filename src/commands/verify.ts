@@ -137,7 +137,7 @@ async function against(root: string, dirRel: string, ref: string, view: GitView,
   const tree = await lsTree(root, merged.tree, dirRel);
   const folder = parse(await treeFiles(root, tree, view.here), hash, dirRel, findings, ref);
   if (folder) {
-    findings.push(...headFindings(folder, dirRel, ref));
+    findings.push(...headFindings(folder, dirRel, ref, { ours: new Set(view.here.map((f) => f.name)), published: view.state?.published ?? new Set() }));
     if (view.state) findings.push(...outOfOrderFindings(folder, new Set([...view.state.published].filter((n) => tree.has(n))), dirRel, ref));
   }
   return findings;

@@ -279,6 +279,7 @@ function makeReporter(io: Io, { json, quiet }: { json: boolean; quiet: boolean }
     shown = false;
   };
   return {
+    width: io.stdout.isTTY ? ((io.stdout as { columns?: number }).columns ?? 80) : undefined,
     line(text) {
       if (json || quiet) return;
       clear();

@@ -152,10 +152,11 @@ const COMMANDS: Spec[] = [
     description: 'Put divergent heads in one line: rebase the later ones onto the first to reach git.main',
     options: [
       ['--merge', 'Join the heads with a merge revision instead (when both sides are applied somewhere)'],
-      ['--dry-run', 'Print every rename and edit; change nothing'],
+      ['--dry-run', 'Print every rename and edit, with the ids the real run uses; change nothing'],
+      ['--yes', 'Revert and re-apply moved revisions applied in a database that is not the embedded one (a development server)'],
     ],
     examples: ['fmig resolve --dry-run', 'fmig resolve', 'fmig resolve --merge'],
-    run: async (ctx, _a, o) => plain(await (await import('./commands/resolve.js')).resolve(ctx, { merge: !!o.merge, dryRun: !!o.dryRun })),
+    run: async (ctx, _a, o) => plain(await (await import('./commands/resolve.js')).resolve(ctx, { merge: !!o.merge, dryRun: !!o.dryRun, yes: !!o.yes })),
   },
   {
     name: 'sync',

@@ -21,7 +21,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const outdir = new URL('../dist/cli/', import.meta.url).pathname;
+// scripts/build.mjs names a folder of its own, which it then moves into dist/ (see there).
+const outdir = process.argv[2] ? path.resolve(process.argv[2]) : new URL('../dist/cli/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
 
 const { outputFiles } = await build({

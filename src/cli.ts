@@ -7,7 +7,8 @@ import type { Config } from './adapters/config-types.js';
 import type { Context, Reporter } from './commands/context.js';
 import { toDbError } from './adapters/db/driver.js';
 import { FmigError, UsageError } from './core/errors.js';
-import { closest } from './core/suggest.js';
+import { errorJson } from './cli-error-json.js';
+import { tidyHelp, unknownCommand, unknownOption } from './cli-help.js';
 import { version } from './version.js';
 
 interface Io {
@@ -29,6 +30,8 @@ interface Spec {
   description: string;
   aliases?: string[];
   options?: [string, string][];
+  /** Two or three command lines that end the command's help. */
+  examples?: string[];
   run: Runner;
 }
 
@@ -41,6 +44,7 @@ const COMMANDS: Spec[] = [
     name: 'init',
     usage: 'init',
     description: 'Write migrate.toml and sql/, and add .fmig/ to .gitignore (never overwrites)',
+    examples: ['fmig init', 'fmig init && fmig new create_users'],
     run: async (ctx) => plain(await (await import('./commands/init.js')).init(ctx, {})),
   },
   {
@@ -53,6 +57,7 @@ const COMMANDS: Spec[] = [
       ['--parent <rev>', 'Parent revision(s), instead of the current head (repeatable)'],
       ['--no-transaction', 'Mark the revision to run outside a transaction'],
     ],
+    examples: ['fmig new add_invoices', 'fmig new -m "add invoices"', 'fmig new add_index --no-transaction'],
     run: async (ctx, [slug], o) =>
       plain(await (await import('./commands/new.js')).newRevision(ctx, { slug, message: str(o.message), parents: list(o.parent), noTransaction: o.transaction === false })),
   },
@@ -67,6 +72,7 @@ const COMMANDS: Spec[] = [
       ['--resume', 'Finish a revision that stopped part-way, from the failed statement'],
       ['--ignore-missing', 'Go on although applied revisions have no files here (an older release in a rolling deploy)'],
     ],
+    examples: ['fmig up', 'fmig up --dry-run', 'fmig up 000042_add_invoices --url $DATABASE_URL'],
     run: async (ctx, [target], o) =>
       plain(await (await import('./commands/up.js')).up(ctx, { target, dryRun: !!o.dryRun, singleTransaction: !!o.singleTransaction, resume: !!o.resume, ignoreMissing: !!o.ignoreMissing })),
   },
@@ -76,6 +82,7 @@ const COMMANDS: Spec[] = [
     aliases: ['downgrade'],
     description: 'Revert -1 (default), -N, down to a revision id (it stays applied), or base',
     options: [['--dry-run', 'Print the plan and the SQL; change nothing']],
+    examples: ['fmig down', 'fmig down -3 --dry-run', 'fmig down 000040_add_users'],
     run: async (ctx, [target], o) => plain(await (await import('./commands/down.js')).down(ctx, { target, dryRun: !!o.dryRun })),
   },
   {
@@ -84,18 +91,21 @@ const COMMANDS: Spec[] = [
     aliases: ['current'],
     description: 'Applied heads, pending revisions and drift',
     options: [['--check', 'Exit 1 when anything is pending or drifted']],
+    examples: ['fmig status', 'fmig status --check --url $DATABASE_URL', 'fmig status --json'],
     run: async (ctx, _a, o) => (await import('./commands/status.js')).status(ctx, { check: !!o.check }),
   },
   {
     name: 'history',
     usage: 'history',
     description: 'Every revision, newest first, drawn as a graph, with what is applied',
+    examples: ['fmig history', 'fmig history --json'],
     run: async (ctx) => plain(await (await import('./commands/history.js')).history(ctx)),
   },
   {
     name: 'baseline',
     usage: 'baseline <revision>',
     description: 'Record a revision and its ancestors as applied without running them (adopting a database)',
+    examples: ['fmig baseline 000042 --url $DATABASE_URL', 'fmig baseline 000042_add_invoices'],
     run: async (ctx, [revision]) => plain(await (await import('./commands/baseline.js')).baseline(ctx, { revision })),
   },
   {
@@ -106,12 +116,14 @@ const COMMANDS: Spec[] = [
       ['--yes', 'Make the changes (without it, only show them)'],
       ['--prune', 'Also drop rows of applied revisions whose files are gone'],
     ],
+    examples: ['fmig repair', 'fmig repair --yes', 'fmig repair --prune --yes'],
     run: async (ctx, _a, o) => (await import('./commands/repair.js')).repair(ctx, { yes: !!o.yes, prune: !!o.prune }),
   },
   {
     name: 'heads',
     usage: 'heads',
     description: "The heads of the folder's graph (no database needed)",
+    examples: ['fmig heads', 'fmig heads --json'],
     run: async (ctx) => plain(await (await import('./commands/heads.js')).heads(ctx)),
   },
   {
@@ -124,6 +136,7 @@ const COMMANDS: Spec[] = [
       ['--db', 'Also check the ledger of the configured database'],
       ['--strict', 'Warnings count as errors'],
     ],
+    examples: ['fmig verify', 'fmig verify --staged', 'fmig verify --against origin/main --strict'],
     run: async (ctx, _a, o) =>
       (await import('./commands/verify.js')).verify(ctx, { staged: !!o.staged, against: str(o.against), db: !!o.db, strict: !!o.strict }),
   },
@@ -131,6 +144,7 @@ const COMMANDS: Spec[] = [
     name: 'hook',
     usage: 'hook <action>',
     description: 'install | uninstall: a git pre-commit hook running fmig verify --staged, keeping any hook already there',
+    examples: ['fmig hook install', 'fmig hook uninstall'],
     run: async (ctx, [action]) => plain(await (await import('./commands/hook.js')).hook(ctx, action)),
   },
   {
@@ -139,9 +153,11 @@ const COMMANDS: Spec[] = [
     description: 'Put divergent heads in one line: rebase the later ones onto the first to reach git.main',
     options: [
       ['--merge', 'Join the heads with a merge revision instead (when both sides are applied somewhere)'],
-      ['--dry-run', 'Print every rename and edit; change nothing'],
+      ['--dry-run', 'Print every rename and edit, with the ids the real run uses; change nothing'],
+      ['--yes', 'Revert and re-apply moved revisions applied in a database that is not the embedded one (a development server)'],
     ],
-    run: async (ctx, _a, o) => plain(await (await import('./commands/resolve.js')).resolve(ctx, { merge: !!o.merge, dryRun: !!o.dryRun })),
+    examples: ['fmig resolve --dry-run', 'fmig resolve', 'fmig resolve --merge'],
+    run: async (ctx, _a, o) => plain(await (await import('./commands/resolve.js')).resolve(ctx, { merge: !!o.merge, dryRun: !!o.dryRun, yes: !!o.yes })),
   },
   {
     name: 'sync',
@@ -151,18 +167,21 @@ const COMMANDS: Spec[] = [
       ['--yes', 'Go ahead on a database that is not the embedded one'],
       ['--dry-run', 'Print the plan; change nothing'],
     ],
+    examples: ['fmig sync', 'fmig sync --dry-run', 'fmig sync --yes --url postgres://localhost/dev'],
     run: async (ctx, _a, o) => plain(await (await import('./commands/sync.js')).sync(ctx, { yes: !!o.yes, dryRun: !!o.dryRun })),
   },
   {
     name: 'check',
     usage: 'check',
     description: 'Round trip every revision (up, down, up) on a throwaway database, comparing schema snapshots',
+    examples: ['fmig check', 'fmig check --url postgres://localhost/postgres'],
     run: async (ctx) => (await import('./commands/check.js')).check(ctx),
   },
   {
     name: 'schema',
     usage: 'schema',
     description: 'Print a normalised snapshot of the database schema',
+    examples: ['fmig schema', 'fmig schema --url $DATABASE_URL > schema.txt'],
     run: async (ctx) => plain(await (await import('./commands/schema.js')).schema(ctx)),
   },
 ];
@@ -194,12 +213,13 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
     const c = cli.command(spec.usage, spec.description);
     for (const a of spec.aliases ?? []) c.alias(a);
     for (const [flag, desc] of spec.options ?? []) c.option(flag, desc);
+    for (const e of spec.examples ?? []) c.example(e);
     c.action((...xs: unknown[]) => {
       const opts = xs.pop() as Options;
       chosen = { spec, args: xs.map((x) => (x === undefined ? undefined : String(x).replace(/^\u0000/, ''))) as string[], opts };
     });
   }
-  cli.help();
+  cli.help(tidyHelp);
   cli.version(version);
 
   refuseMisplacedVersion(io.argv);
@@ -217,13 +237,14 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
       cli.outputHelp();
       return 0;
     }
-    const near = closest(word, COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
-    throw new UsageError(`unknown command "${word}"${near ? ` (did you mean "${near}"?)` : ''}`, 'see `fmig --help`');
+    throw unknownCommand(word, COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
   }
   try {
     await cli.runMatchedCommand();
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/^error:\s*/i, ''), 'see `fmig --help`');
+    const command = cli.matchedCommand;
+    const flags = [...command.options, ...cli.globalCommand.options].flatMap((o) => o.rawName.match(/--?[\w-]+/g) ?? []);
+    throw unknownOption((e as Error).message, command.name, flags) ?? new UsageError((e as Error).message.replace(/^error:\s*/i, ''), `see \`fmig ${command.name} --help\``);
   }
   if (!chosen) return 0;
   const { spec, args, opts } = chosen;
@@ -273,6 +294,7 @@ function makeReporter(io: Io, { json, quiet }: { json: boolean; quiet: boolean }
     shown = false;
   };
   return {
+    width: io.stdout.isTTY ? ((io.stdout as { columns?: number }).columns ?? 80) : undefined,
     line(text) {
       if (json || quiet) return;
       clear();
@@ -297,7 +319,7 @@ function makeReporter(io: Io, { json, quiet }: { json: boolean; quiet: boolean }
 function reportError(io: Io, e: unknown, json: boolean, color: boolean): number {
   if (e instanceof FmigError) {
     if (json) {
-      io.stdout.write(JSON.stringify({ error: { code: e.code, message: e.message, hint: e.hint ?? null, exitCode: e.exitCode } }, null, 2) + '\n');
+      io.stdout.write(JSON.stringify({ error: errorJson(e) }, null, 2) + '\n');
     }
     const red = color ? (s: string) => `\x1b[31m${s}\x1b[0m` : (s: string) => s;
     io.stderr.write(`${red('error:')} ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`);
@@ -309,7 +331,7 @@ function reportError(io: Io, e: unknown, json: boolean, color: boolean): number 
   if (dbe) {
     const what = `the database refused: ${dbe.message}${dbe.sqlstate ? ` (SQLSTATE ${dbe.sqlstate})` : ''}${dbe.detail ? `; ${dbe.detail}` : ''}`;
     const hint = dbe.hint ?? (dbe.sqlstate === '42501' ? "the database user needs rights on fmig's ledger and log tables (and their schema)" : undefined);
-    return reportError(io, new FmigError('database', what, 1, hint), json, color);
+    return reportError(io, new FmigError('database', what, 1, hint, { sqlstate: dbe.sqlstate ?? null, detail: dbe.detail ?? null }), json, color);
   }
   // Not one of fmig's errors: a bug or an unexpected failure. Exit 1, with the stack for a report.
   const err = e as Error;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import type { Config } from './config-types.js';
 import { maskUrl } from './db/driver.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, FmigError } from '../core/errors.js';
 import { closest } from '../core/suggest.js';
 import { parseDuration } from '../core/duration.js';
 
@@ -56,9 +56,12 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
   const lockTimeoutMs = duration('database.lock_timeout', value('database.lock_timeout', database.lock_timeout, '10s'), problems);
   const statementTimeoutMs = duration('database.statement_timeout', value('database.statement_timeout', database.statement_timeout, '0'), problems);
   const main = value('git.main', git.main);
-  const { url, urlSource } = databaseUrl(opts, () => value('database.url', database.url), root, problems);
+  // A bad URL from --url or the environment is not migrate.toml's fault: it is reported on its own.
+  const urlProblems: string[] = [];
+  const { url, urlSource } = databaseUrl(opts, () => value('database.url', database.url), root, problems, urlProblems);
 
-  if (problems.length) throw new ConfigError(label, problems);
+  if (problems.length) throw new ConfigError(label, [...problems, ...urlProblems]);
+  if (urlProblems.length) throw new FmigError('bad-url', urlProblems.join('\n'), 2);
   return {
     file,
     root,
@@ -162,6 +165,11 @@ function identifier(key: string, v: unknown, problems: string[]): string {
 
 function duration(key: string, v: unknown, problems: string[]): number {
   if (typeof v !== 'string' && typeof v !== 'number') return 0;
+  // A bare number is ambiguous (PostgreSQL reads milliseconds, people mean seconds): only 0 may go without a unit.
+  if (/^\s*\d*\.?\d+\s*$/.test(String(v)) && Number(v) !== 0) {
+    problems.push(`${key}: ${typeof v === 'string' ? `"${v}"` : v} has no unit; write it with one, e.g. "${v}s", "${v}ms" or "${v}m" (units: ms, s, m, h, d)`);
+    return 0;
+  }
   const ms = parseDuration(v);
   if (ms === null) {
     const shown = typeof v === 'string' ? `"${maskUrl(v)}"` : String(v);
@@ -235,7 +243,7 @@ function scan(s: string, i: number, inDefault: boolean, env: Record<string, stri
 const SOURCES = ['FMIG_DATABASE_URL', 'DATABASE_URL'] as const;
 
 /** The first URL found among --url, the environment, database.url and the default; checked. */
-function databaseUrl(opts: LoadOptions, fromFile: () => unknown, root: string, problems: string[]): { url: string; urlSource: string } {
+function databaseUrl(opts: LoadOptions, fromFile: () => unknown, root: string, problems: string[], urlProblems: string[]): { url: string; urlSource: string } {
   let found: { url: string; urlSource: string } | undefined;
   if (opts.url) found = { url: opts.url, urlSource: '--url' };
   for (const name of SOURCES) if (!found && opts.env[name]) found = { url: opts.env[name]!, urlSource: name };
@@ -245,7 +253,7 @@ function databaseUrl(opts: LoadOptions, fromFile: () => unknown, root: string, p
     if (typeof v === 'string' && v !== '') found = { url: v, urlSource: 'database.url' };
   }
   found ??= { url: DEFAULT_URL, urlSource: 'default' };
-  const url = checkUrl(found.url, found.urlSource, root, problems);
+  const url = checkUrl(found.url, found.urlSource, root, found.urlSource === 'database.url' ? problems : urlProblems);
   return { url, urlSource: found.urlSource };
 }
 
@@ -260,9 +268,11 @@ function checkUrl(url: string, source: string, root: string, problems: string[])
     problems.push(`database URL from ${from} names no directory: use pglite://<dir> or pglite://memory`);
     return url;
   }
-  const shown = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? ` "${safeUrl(url)}"` : '';
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1];
+  const shown = scheme ? ` "${safeUrl(url)}"` : '';
+  const near = scheme ? closest(scheme.toLowerCase(), ['postgres', 'postgresql', 'pglite']) : undefined;
   problems.push(
-    `database URL from ${from}${shown} is not one fmig can use: use postgres://, postgresql://, pglite://<dir> or pglite://memory`,
+    `database URL from ${from}${shown} is not one fmig can use${near ? ` (did you mean ${near}://?)` : ''}: use postgres://, postgresql://, pglite://<dir> or pglite://memory`,
   );
   return url;
 }

@@ -8,7 +8,7 @@ import { ScriptFailed, toDbError } from '../adapters/db/driver.js';
 import type { Config } from '../adapters/config-types.js';
 import * as L from '../adapters/db/ledger.js';
 import { writer } from './project.js';
-import { formatFailure } from '../core/failure.js';
+import { failureFields, formatFailure, type FailureFields } from '../core/failure.js';
 import type { Revision } from '../core/folder.js';
 import { leadingTokens, type Statement } from '../core/split.js';
 import { lineOf } from '../core/position.js';
@@ -45,6 +45,8 @@ export class RevisionFailed extends Error {
     readonly report: string,
     /** True when the revision left a row behind (a statement-by-statement run stopped part-way). */
     readonly partial: boolean,
+    /** Where it failed and what the server said, when a statement failed. */
+    readonly fields?: FailureFields,
   ) {
     super(report);
   }
@@ -158,7 +160,7 @@ async function runFileOnce(env: RunEnv, revision: string, file: string, text: st
       const i = e.index - modes.length;
       if (i >= plan.statements.length) return e.reason; // the session reset
       // SET TRANSACTION comes from the file's own BEGIN, at its start.
-      return statementFailed(file, text, i < 0 ? 0 : plan.statements[i].start, e.reason);
+      return statementFailed(file, text, i < 0 ? 0 : plan.statements[i].start, e.reason, i < 0 ? undefined : plan.statements[i].text);
     };
     await env.db.transact(scripts).catch((e) => {
       throw asFailure(failure(e), revision, false);
@@ -332,13 +334,13 @@ export async function runScript(s: Session, plan: Extract<ExecutionPlan, { mode:
   const results = await Promise.allSettled(statements.map((st) => s.exec(st.text)));
   const i = results.findIndex((r) => r.status === 'rejected');
   if (i === -1) return;
-  throw statementFailed(file, text, statements[i].start, (results[i] as PromiseRejectedResult).reason);
+  throw statementFailed(file, text, statements[i].start, (results[i] as PromiseRejectedResult).reason, statements[i].text);
 }
 
 /** A statement of `file` starting at `offset` failed: the report with its position, or the error itself when it is not the database's. */
-function statementFailed(file: string, text: string, offset: number, e: unknown): unknown {
+function statementFailed(file: string, text: string, offset: number, e: unknown, statement?: string): unknown {
   const dbe = toDbError(e);
-  return dbe ? new RevisionFailed('', formatFailure({ file, text, offset }, dbe), false) : e;
+  return dbe ? new RevisionFailed('', formatFailure({ file, text, offset }, dbe), false, failureFields({ file, text, offset }, dbe, statement)) : e;
 }
 
 /**
@@ -377,7 +379,7 @@ async function runStatements(
         : `statement ${i + 1} of ${statements.length}`;
       const full = `${report}\n  stopped at ${where}; ${done} statement(s) done`;
       await record.failed(done, full);
-      throw new RevisionFailed('', full, true);
+      throw new RevisionFailed('', full, true, failureFields({ file, text, offset: st.start }, dbe, st.text));
     }
     if (!insideAfter(i)) await record.progress(i + 1);
   }
@@ -414,7 +416,7 @@ function unrecorded(env: RunEnv, file: string, reason: unknown): unknown {
 }
 
 function asFailure(e: unknown, revision: string, partial: boolean): unknown {
-  if (e instanceof RevisionFailed) return new RevisionFailed(revision, e.report, partial || e.partial);
+  if (e instanceof RevisionFailed) return new RevisionFailed(revision, e.report, partial || e.partial, e.fields);
   const dbe = toDbError(e);
   if (dbe) return new RevisionFailed(revision, `${revision}: error${dbe.sqlstate ? ` ${dbe.sqlstate}` : ''}: ${dbe.message}`, partial);
   return e;

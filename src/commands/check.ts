@@ -120,6 +120,7 @@ async function run(name: string, what: string, done: CheckedRevision[], fn: () =
     throw new MigrationFailed(
       `fmig check: ${what} of ${name} failed\n${e.report}\n\n${done.length} revision(s) before it passed; nothing was changed outside the throwaway database, which is dropped`,
       `fix the ${what === 'down' ? 'down' : 'up'} file and run \`fmig check\` again`,
+      { revision: e.revision, ...e.fields },
     );
   }
 }

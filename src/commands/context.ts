@@ -8,6 +8,8 @@ export interface Reporter {
   warn(text: string): void;
   /** Transient progress on a TTY's stderr, replaced by the next call; nothing in pipes or with --quiet. */
   progress(text: string): void;
+  /** The terminal's width when stdout is one; undefined in pipes (where a line is never wrapped). */
+  readonly width?: number;
 }
 
 export interface Context {

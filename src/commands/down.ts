@@ -1,7 +1,7 @@
 /** `fmig down [target]`: reverts -1 (default), -N, down to a revision id (it stays applied), or base. */
 import { relative } from 'node:path';
 import { parseDirectives } from '../core/directives.js';
-import { MigrationFailed, StateError } from '../core/errors.js';
+import { MigrationFailed, StateError, UsageError } from '../core/errors.js';
 import type { Folder, Revision } from '../core/folder.js';
 import { parseDownTarget, planDown } from '../core/plan.js';
 import { describeExecution, planExecution } from '../core/transactions.js';
@@ -9,6 +9,7 @@ import type { Session } from '../adapters/db/driver.js';
 import { readDownSql, type LedgerName, type LedgerRow } from '../adapters/db/ledger.js';
 import { refuseMetaCommands, revertRevision, RevisionFailed, runEnv, type DownSource } from './apply.js';
 import type { Context } from './context.js';
+import { hintFor } from './failure-hint.js';
 import { fmtMs } from './up.js';
 import { loadFolder, withDatabase } from './project.js';
 import { tuneForDatabaseWork } from './tuning.js';
@@ -41,6 +42,9 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
       );
     }
     const byId = new Map(rows.map((r) => [r.revision, r]));
+    if (target.kind === 'revision' && !byId.has(target.id) && !folder.byId.has(target.id)) {
+      throw new UsageError(`revision ${target.id} is not in the folder`, 'see `fmig history` for the revisions there are');
+    }
     const ids = planDown(rows, target);
     const sources = await downSources(db, ledger, ids.map((id) => byId.get(id)!), folder, dirLabel);
     refuseMetaCommands(sources);
@@ -73,7 +77,8 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
           : `${src.revision}'s down was rolled back: it is still applied`;
         throw new MigrationFailed(
           `reverting ${src.revision} failed\n${e.report}\n\ndatabase state: ${left}; ${done.length} revision(s) reverted by this run`,
-          'fix the down file and run `fmig down` again',
+          hintFor(e, 'fix the down file and run `fmig down` again', 'fmig down'),
+          { revision: src.revision, ...e.fields },
         );
       }
     }

@@ -49,6 +49,8 @@ export async function init(ctx: Context, opts: InitOptions): Promise<InitResult>
     done(false, dirRel, `skipped ${dirRel} (exists)`);
   } else {
     await mkdir(dirPath, { recursive: true });
+    // git keeps no empty folder: without a file in it, teammates would not get the folder.
+    await writeFile(path.join(dirPath, '.gitkeep'), '', { flag: 'wx' });
     done(true, dirRel, `created ${dirRel}`);
   }
 

@@ -26,6 +26,12 @@ export interface NewResult {
 
 export async function newRevision(ctx: Context, opts: NewOptions, now = new Date()): Promise<NewResult> {
   const config = await ctx.config();
+  if (!config.file) {
+    throw new UsageError(
+      `no migrate.toml in ${ctx.cwd} or any folder above it, so fmig does not know where revisions go`,
+      'run `fmig init` to make one (or name one with --config)',
+    );
+  }
   const slug = slugify(opts.slug ?? opts.message ?? '');
   if (!slug) throw new UsageError('fmig new needs a slug (or -m "message")', 'e.g. `fmig new add_invoices` or `fmig new -m "add invoices"`');
   if (!folderExists(config.dir)) mkdirSync(config.dir, { recursive: true });

@@ -19,10 +19,13 @@ import { compareIds } from '../core/names.js';
 import { hasConflictMarkers, planMerge, planRebase, type RebasePlan } from '../core/resolve-plan.js';
 import type { Context } from './context.js';
 import { reachableLedger } from './history.js';
+import { mayRevert, revertMoveReapply, staleRows } from './resolve-applied.js';
 
 export interface ResolveOptions {
   merge?: boolean;
   dryRun?: boolean;
+  /** Revert and re-apply moved revisions applied in a database that is not the embedded one. */
+  yes?: boolean;
 }
 
 export interface ResolveResult {
@@ -36,13 +39,20 @@ export interface ResolveResult {
   renamed: { from: string; to: string }[];
   edited: { file: string; parents: string[] }[];
   created: string[];
+  /** Applied revisions reverted before the move and those applied after it (the development database). */
+  reverted: string[];
+  applied: string[];
 }
 
 type Ledger = { rows: LedgerRow[]; display: string } | null;
 /** Where a file stands in git's order of arrival: tier, position in it, and why. */
 type Rank = (name: string) => [number, number, string];
 
-export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date()): Promise<ResolveResult> {
+/**
+ * `now` only feeds new ids: by default the epoch, so that a new id is the one after the
+ * highest in the folder whatever the time, and a dry run shows the ids the real run will use.
+ */
+export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date(0)): Promise<ResolveResult> {
   const config = await ctx.config();
   const dirLabel = relative(config.root, config.dir) || '.';
   const shown = (name: string) => `${dirLabel}/${name}`;
@@ -64,7 +74,7 @@ export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date
     groups = e instanceof FolderError ? renumberableGroups(e.problems) : null;
     if (!groups) throw e;
   }
-  const result: ResolveResult = { mode: 'none', dryRun: !!opts.dryRun, heads: [], renumbered: [], moved: [], renamed: [], edited: [], created: [] };
+  const result: ResolveResult = { mode: 'none', dryRun: !!opts.dryRun, heads: [], renumbered: [], moved: [], renamed: [], edited: [], created: [], reverted: [], applied: [] };
   if (parsed && parsed.graph.heads().length <= 1) {
     ctx.report.line('nothing to resolve: the revision graph has one head');
     return result;
@@ -78,6 +88,8 @@ export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date
   let ledger: Ledger | undefined;
   const readLedger = async () => (ledger === undefined ? (ledger = await reachableLedger(ctx, config, 'going on as if nothing were applied there')) : ledger);
   const verb = (done: string, todo: string) => (opts.dryRun ? `would ${todo}` : done);
+  // A development database: what is applied there but not published may be reverted and re-applied around the move.
+  const revertible = mayRevert(config, !!opts.yes);
 
   let renum: Renumbering = { moved: [], edits: [], unresolved: [] };
   if (groups) {
@@ -88,9 +100,9 @@ export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date
       const inUse = new Map<string, string>();
       for (const c of g.claimants) {
         if (mainNames.has(c.up)) inUse.set(c.slug, `published on ${git!.main}`);
-        else if (ledgerNow?.rows.some((r) => r.revision === g.id && r.slug === c.slug)) inUse.set(c.slug, `applied in ${ledgerNow.display}`);
+        else if (!revertible && ledgerNow?.rows.some((r) => r.revision === g.id && r.slug === c.slug)) inUse.set(c.slug, `applied in ${ledgerNow.display}`);
       }
-      const { slugs, why } = claimantOrder(g, rank, inUse, !!opts.merge);
+      const { slugs, why } = inDevelopment(() => claimantOrder(g, rank, inUse, !!opts.merge), [...inUse.values()].some((how) => how.startsWith('applied')), ledgerNow?.display);
       order.set(g.id, slugs);
       ctx.report.line(`id ${g.id} stays with ${g.id}_${slugs[0]}: ${why}`);
     }
@@ -115,13 +127,37 @@ export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date
   const label = (id: string) => (movedTo.has(id) ? `${movedTo.get(id)!.id}_${movedTo.get(id)!.slug}` : id);
   const tracked = git ? await G.trackedNames(config.dir) : new Set<string>();
 
-  const finish = async (plan: RebasePlan | null) => {
+  const changeFiles = async (plan: RebasePlan | null) => {
     const changes = net(renum, plan);
     result.renamed = changes.renames.map(([from, to]) => ({ from: shown(from), to: shown(to) }));
     result.edited = changes.edits.map((e) => ({ file: shown(e.file), parents: e.parents }));
     if (!opts.dryRun) await apply(changes, config.dir, tracked);
     for (const r of result.renamed) ctx.report.line(`${verb('renamed', 'rename')} ${r.from} -> ${r.to}`);
     for (const e of result.edited) ctx.report.line(`${verb('edited', 'edit')} ${e.file}: -- fmig:parent ${e.parents.join(' ')}`);
+  };
+  // Applied revisions the move makes stale are reverted first and applied again after it.
+  const finish = async (plan: RebasePlan | null, extra: Map<string, Uint8Array> = new Map(), writeExtra = async () => {}) => {
+    const change = async () => {
+      await changeFiles(plan);
+      await writeExtra();
+    };
+    const rows = (await readLedger())?.rows ?? [];
+    if (!rows.length) return change();
+    const files = afterChanges(raw, net(renum, plan));
+    for (const [name, bytes] of extra) files.set(name, bytes);
+    const after = parseFolder(sources(files), hash);
+    const stale = staleRows(rows, after);
+    if (!stale.length) return change();
+    if (!revertible) {
+      throw new StateError(
+        'cannot-rebase',
+        `refusing to resolve: ${stale.map((r) => `${r.revision}_${r.slug}`).join(', ')} ${stale.length === 1 ? 'is' : 'are'} applied in ${ledger!.display} and would no longer match the files`,
+        `if ${ledger!.display} is a development database, \`fmig resolve --yes\` reverts ${stale.length === 1 ? 'it' : 'them'} first (with the down SQL the ledger kept) and applies ${stale.length === 1 ? 'it' : 'them'} again after the move`,
+      );
+    }
+    const done = await revertMoveReapply(ctx, config, ledger!.display, stale, rows, after, change, !!opts.dryRun);
+    result.reverted = done.reverted;
+    result.applied = done.applied;
   };
   const done = () => {
     if (opts.dryRun) ctx.report.line('dry run: nothing was changed');
@@ -139,22 +175,26 @@ export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date
   ctx.report.line(`kept ${heads[0]}_${folder.byId.get(heads[0])!.slug}: ${ordered[0].why}`);
 
   if (opts.merge) {
-    await finish(null);
     const m = planMerge(folder.revisions.map((r) => r.id), heads, now);
     result.mode = 'merge';
     result.created = [shown(m.up.name), shown(m.down.name)];
-    if (!opts.dryRun) {
-      writeFileSync(join(config.dir, m.up.name), m.up.text, { flag: 'wx' });
-      writeFileSync(join(config.dir, m.down.name), m.down.text, { flag: 'wx' });
-      if (git) await G.gitAdd(config.dir, [m.up.name, m.down.name]);
-    }
-    for (const f of result.created) ctx.report.line(`${verb('created', 'create')} ${f}`);
-    ctx.report.line(`merge revision ${m.revision} joins ${heads.join(', ')}`);
+    const mergeFiles = new Map([m.up, m.down].map((f) => [f.name, new TextEncoder().encode(f.text)]));
+    await finish(null, mergeFiles, async () => {
+      if (!opts.dryRun) {
+        writeFileSync(join(config.dir, m.up.name), m.up.text, { flag: 'wx' });
+        writeFileSync(join(config.dir, m.down.name), m.down.text, { flag: 'wx' });
+        if (git) await G.gitAdd(config.dir, [m.up.name, m.down.name]);
+      }
+      for (const f of result.created) ctx.report.line(`${verb('created', 'create')} ${f}`);
+      ctx.report.line(`merge revision ${m.revision} joins ${heads.join(', ')}`);
+    });
     return done();
   }
 
   const rows = (await readLedger())?.rows ?? [];
   const dupIds = new Set(groups?.map((g) => g.id));
+  // Applied and not published, in a development database: moved all the same, reverted and re-applied around the move.
+  const movable = (id: string) => revertible && !mainNames.has(original(folder.byId.get(id)!.up.name));
   const applied = new Set(
     folder.revisions
       .filter((r) => {
@@ -162,7 +202,8 @@ export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date
         // A duplicated id in the ledger says which claimant is applied only together with its slug.
         return rows.some((row) => row.revision === id && (!dupIds.has(id) || row.slug === r.slug));
       })
-      .map((r) => r.id),
+      .map((r) => r.id)
+      .filter((id) => !movable(id)),
   );
   const { plan, refusals } = planRebase({
     revisions: folder.revisions.map((r) => ({ ...r, upName: r.up.name, downName: r.down?.name ?? null, upText: r.up.text })),
@@ -176,12 +217,15 @@ export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date
     const why = refusals.map((r) =>
       r.reason === 'published' ? `${label(r.revision)} is published (reachable from ${git!.main})` : `${label(r.revision)} is applied in ${ledger!.display}`,
     );
+    const dev = refusals.some((r) => r.reason === 'applied')
+      ? `if ${ledger!.display} is a development database, \`fmig resolve --yes\` reverts the applied revisions there first and applies them again after the move; otherwise `
+      : '';
     throw new StateError(
       'cannot-rebase',
       `refusing to rebase: a moved revision must be neither published nor applied, and\n  ${why.join('\n  ')}`,
-      renum.moved.length
+      dev + (renum.moved.length
         ? 'run `fmig resolve --merge` instead: the applied or published claimant keeps its id, the other is renumbered, and a merge revision joins the heads'
-        : 'run `fmig resolve --merge` to join the heads with a merge revision instead',
+        : 'run `fmig resolve --merge` to join the heads with a merge revision instead'),
     );
   }
   checkResult(folder, plan, afterChanges(raw, net(renum, null)), hash);
@@ -284,4 +328,18 @@ async function apply(changes: Changes, dir: string, tracked: Set<string>): Promi
     if (tracked.has(e.file)) stage.push(e.file);
   }
   await G.gitAdd(dir, stage);
+}
+
+/** A refusal because a revision is applied, where that database may be a development one: says that --yes moves it. */
+function inDevelopment<T>(fn: () => T, applied: boolean, display: string | undefined): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!applied || !(e instanceof StateError)) throw e;
+    throw new StateError(
+      e.code,
+      e.message,
+      `if ${display} is a development database, \`fmig resolve --yes\` reverts the applied revision there first (with the down SQL the ledger kept), moves it, and applies it again; otherwise ${e.hint}`,
+    );
+  }
 }

@@ -2,6 +2,8 @@
 import { maskUrl } from '../adapters/db/driver.js';
 import type { LedgerRow } from '../adapters/db/ledger.js';
 import { compare, type Drift } from '../core/drift.js';
+import { FolderError } from '../core/errors.js';
+import type { FolderProblemsStatus } from './status-problems.js';
 import type { Context } from './context.js';
 import { embeddedAbsent, loadFolder, withDatabase } from './project.js';
 
@@ -17,9 +19,16 @@ export interface StatusResult {
   ok: boolean;
 }
 
-export async function status(ctx: Context, opts: { check?: boolean }): Promise<{ result: StatusResult; exitCode: number }> {
+export async function status(ctx: Context, opts: { check?: boolean }): Promise<{ result: StatusResult | FolderProblemsStatus; exitCode: number }> {
   const config = await ctx.config();
-  const folder = await loadFolder(config);
+  let folder;
+  try {
+    folder = await loadFolder(config);
+  } catch (e) {
+    // Whatever is wrong with the files is reported, not a reason to stop (SPEC section 6).
+    if (!(e instanceof FolderError)) throw e;
+    return (await import('./status-problems.js')).statusWithProblems(ctx, config, e, opts);
+  }
   const rows: LedgerRow[] = embeddedAbsent(config) ? [] : await withDatabase(ctx, config, 'read', async (s) => s.rows);
   const cmp = compare(folder, rows);
   const byId = new Map(rows.map((r) => [r.revision, r]));

@@ -14,6 +14,7 @@ import type { Folder } from '../core/folder.js';
 import { planUp, revertOrder } from '../core/plan.js';
 import { applyRevision, revertRevision, RevisionFailed, runEnv } from './apply.js';
 import type { Context } from './context.js';
+import { hintFor } from './failure-hint.js';
 import { requireOneHead } from './heads.js';
 import { loadFolder, withDatabase } from './project.js';
 import { fmtMs } from './up.js';
@@ -98,7 +99,8 @@ export async function sync(ctx: Context, opts: SyncOptions): Promise<SyncResult>
       const step = plan[result.done.length];
       throw new MigrationFailed(
         `${step.action === 'revert' ? 'reverting' : 'applying'} ${e.revision} failed\n${e.report}\n\ndatabase state: ${result.done.length} step(s) of the sync done; ${e.partial ? `${e.revision} stopped part-way: its ledger row records how far it got` : `${e.revision} was rolled back`}`,
-        'fix the cause and run `fmig sync` again',
+        hintFor(e, 'fix the cause and run `fmig sync` again', 'fmig sync'),
+        { revision: e.revision, ...e.fields },
       );
     }
     return result;

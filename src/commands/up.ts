@@ -6,6 +6,7 @@ import type { Folder, Revision } from '../core/folder.js';
 import { planUp, parseUpTarget } from '../core/plan.js';
 import type { RevisionFailed, RunEnv } from './apply.js';
 import type { Context } from './context.js';
+import { hintFor } from './failure-hint.js';
 import { requireOneHead } from './heads.js';
 import { embeddedAbsent, loadFolder, readDownFiles, withDatabase, type Opened } from './project.js';
 import { tuneForDatabaseWork } from './tuning.js';
@@ -133,7 +134,7 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
       }
     } catch (e) {
       if (!(e instanceof RevisionFailed)) throw e;
-      throw new MigrationFailed(failureMessage(e, folder, opts, state, done), failureHint(e, opts));
+      throw new MigrationFailed(failureMessage(e, folder, opts, state, done), failureHint(e, opts), { revision: e.revision, ...e.fields });
     }
     return { applied: done, pending: [], dryRun: false };
   }
@@ -214,9 +215,9 @@ function failureMessage(e: RevisionFailed, folder: Folder, opts: UpOptions, stat
 
 function failureHint(e: RevisionFailed, opts: UpOptions): string {
   if (e.partial && !opts.singleTransaction) {
-    return 'fix the cause, then `fmig up --resume` runs the rest from the failed statement; or clean up by hand and `fmig repair --yes`';
+    return hintFor(e, 'fix the cause, then `fmig up --resume` runs the rest from the failed statement; or clean up by hand and `fmig repair --yes`', 'fmig up --resume');
   }
-  return 'fix the revision file and run `fmig up` again';
+  return hintFor(e, 'fix the revision file and run `fmig up` again', 'fmig up');
 }
 
 function printDryRun(ctx: Context, plan: NonNullable<UpResult['plan']>, folder: Folder, opts: UpOptions): void {

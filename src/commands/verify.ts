@@ -6,7 +6,7 @@ import { originIn } from '../adapters/git.js';
 import { catBlobs, mergeTree, topPrefix } from '../adapters/git-tree.js';
 import type { Hasher } from '../core/checksum.js';
 import { FolderError, UsageError, type FileProblem } from '../core/errors.js';
-import { failing, formatFinding, type Finding, type Skipped } from '../core/findings.js';
+import { failing, formatFinding, formatFindingWrapped, type Finding, type Skipped } from '../core/findings.js';
 import { parseFolder, type FileSummary, type Folder, type SourceFile } from '../core/folder.js';
 import { crlfFindings, driftFindings, folderFindings, headFindings, mainMovedFindings, outOfOrderFindings, publishedFindings } from '../core/verify-rules.js';
 import type { Context } from './context.js';
@@ -72,7 +72,8 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
   }
 
   const ok = !failing(findings, !!opts.strict);
-  for (const f of findings) ctx.report.line(formatFinding(f));
+  const width = ctx.report.width;
+  for (const f of findings) ctx.report.line(width ? formatFindingWrapped(f, width) : formatFinding(f));
   for (const s of skipped) ctx.report.line(`info skipped ${s.check}: ${s.reason}`);
   const count = (sev: string) => findings.filter((f) => f.severity === sev).length;
   ctx.report.line(
@@ -152,7 +153,7 @@ async function against(root: string, dirRel: string, ref: string, view: GitView,
   const tree = await lsTree(root, merged.tree, dirRel);
   const folder = parse(await treeFiles(root, tree, view.here), hash, dirRel, findings, ref);
   if (folder) {
-    findings.push(...headFindings(folder, dirRel, ref));
+    findings.push(...headFindings(folder, dirRel, ref, { ours: new Set(view.here.map((f) => f.name)), published: view.state?.published ?? new Set() }));
     if (view.state) findings.push(...outOfOrderFindings(folder, new Set([...view.state.published].filter((n) => tree.has(n))), dirRel, ref));
   }
   return findings;

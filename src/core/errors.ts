@@ -12,11 +12,14 @@ export class FmigError extends Error {
   readonly code: string;
   /** What the user can do next; printed after the message. */
   readonly hint?: string;
-  constructor(code: string, message: string, exitCode: ExitCode, hint?: string) {
+  /** What `--json` adds to the error beside code, message and hint (file, line, sqlstate ...). */
+  readonly fields?: Record<string, unknown>;
+  constructor(code: string, message: string, exitCode: ExitCode, hint?: string, fields?: Record<string, unknown>) {
     super(message);
     this.code = code;
     this.exitCode = exitCode;
     this.hint = hint;
+    this.fields = fields;
     this.name = new.target.name;
   }
 }
@@ -100,8 +103,8 @@ export class StateError extends FmigError {
 
 /** A migration statement failed. `report` is the compiler-style text. */
 export class MigrationFailed extends FmigError {
-  constructor(message: string, hint?: string) {
-    super('migration-failed', message, 1, hint);
+  constructor(message: string, hint?: string, fields?: Record<string, unknown>) {
+    super('migration-failed', message, 1, hint, fields);
   }
 }
 

@@ -30,3 +30,28 @@ export function formatFailure(site: FailureSite, e: StatementError): string {
   lines.push(...caret(at.lineText, at.column).split('\n').map((l) => `  | ${l}`));
   return lines.join('\n');
 }
+
+/** The failure as data, for `--json`: where it happened and what the server said. */
+export interface FailureFields {
+  file: string;
+  line: number;
+  column: number;
+  sqlstate: string | null;
+  /** The statement that failed, as sent. */
+  statement: string | null;
+  /** What the server said. */
+  server: { message: string; detail: string | null; hint: string | null };
+}
+
+/** The fields of formatFailure's report; `statement` is the text that was sent, where known. */
+export function failureFields(site: FailureSite, e: StatementError, statement?: string): FailureFields {
+  const at = locate(site.text, e.position !== undefined && e.position > 0 ? e.position : 1, site.offset);
+  return {
+    file: site.file,
+    line: at.line,
+    column: at.column,
+    sqlstate: e.sqlstate ?? null,
+    statement: statement ?? null,
+    server: { message: e.message, detail: e.detail ?? null, hint: e.hint ?? null },
+  };
+}

@@ -31,6 +31,8 @@
  * | db-failed             | error    | `--db`: a revision stopped part-way and waits for `up --resume` or `repair`  |
  */
 
+import { wrap } from './wrap.js';
+
 export type Severity = 'error' | 'warning';
 
 /** Where a file came from in git. */
@@ -66,10 +68,24 @@ export function describeFacts(g: GitFacts): string {
 
 /** One line: `<severity> <code> <file>: <message> (<git facts>) — fix: <fix>`. */
 export function formatFinding(f: Finding): string {
-  return `${f.severity} ${f.code} ${f.file}: ${f.message}${f.git ? ` (${describeFacts(f.git)})` : ''} — fix: ${f.fix}`;
+  // One line whatever the message holds, for grep and CI logs.
+  return `${f.severity} ${f.code} ${f.file}: ${f.message}${f.git ? ` (${describeFacts(f.git)})` : ''} — fix: ${f.fix}`.replace(/\s*\n\s*/g, ' ');
 }
 
 /** Errors decide the exit status; with `strict`, warnings do too. */
 export function failing(findings: readonly Finding[], strict: boolean): boolean {
   return findings.some((f) => f.severity === 'error' || strict);
+}
+
+/**
+ * A finding for a terminal `width` columns wide: the message wrapped, then the git facts and
+ * the fix each on an indented line of their own, wrapped too.
+ */
+export function formatFindingWrapped(f: Finding, width: number): string {
+  const w = Math.max(40, width - 1);
+  return [
+    ...wrap(`${f.severity} ${f.code} ${f.file}: ${f.message}`, w, '', '  '),
+    ...(f.git ? wrap(describeFacts(f.git), w, '    ', '      ') : []),
+    ...wrap(`fix: ${f.fix}`, w, '    ', '         '),
+  ].join('\n');
 }

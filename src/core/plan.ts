@@ -1,18 +1,18 @@
 /** Which revisions a command runs, and in what order, for a target. */
 import { UsageError, StateError } from './errors.js';
 import { GraphError, RevisionGraph } from './graph.js';
+import { targetRevision } from './target-name.js';
 
 export type UpTarget = { kind: 'head' } | { kind: 'revision'; id: string } | { kind: 'count'; n: number };
 export type DownTarget = { kind: 'base' } | { kind: 'revision'; id: string } | { kind: 'count'; n: number };
-
-const ID = /^[0-9A-Za-z]+$/;
 
 /** `head` (default), a revision id, or `+N`. */
 export function parseUpTarget(s: string | undefined): UpTarget {
   if (s === undefined || s === 'head' || s === 'heads') return { kind: 'head' };
   const m = /^\+(\d+)$/.exec(s);
   if (m) return { kind: 'count', n: Number(m[1]) };
-  if (ID.test(s)) return { kind: 'revision', id: s };
+  const id = targetRevision(s);
+  if (id) return { kind: 'revision', id };
   throw new UsageError(`bad target "${s}" for up`, 'use head, a revision id, or +N (the next N revisions)');
 }
 
@@ -22,7 +22,8 @@ export function parseDownTarget(s: string | undefined): DownTarget {
   if (s === 'base') return { kind: 'base' };
   const m = /^-(\d+)$/.exec(s);
   if (m) return { kind: 'count', n: Number(m[1]) };
-  if (ID.test(s)) return { kind: 'revision', id: s };
+  const id = targetRevision(s);
+  if (id) return { kind: 'revision', id };
   throw new UsageError(`bad target "${s}" for down`, 'use -N (the last N revisions), a revision id to go back to, or base');
 }
 

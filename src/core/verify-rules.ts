@@ -128,8 +128,12 @@ function stripName(message: string, name: string): string {
   return message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message;
 }
 
-/** One finding per head when the graph has more than one. */
-export function headFindings(folder: Folder, dir: string, merged?: string): Finding[] {
+/**
+ * One finding per head when the graph has more than one. After a predicted merge, `sides` tells
+ * this branch's files (`ours`) and the published ones: the fix is never to edit a revision
+ * that came with the other side or is published (the hook would block it).
+ */
+export function headFindings(folder: Folder, dir: string, merged?: string, sides?: { ours: ReadonlySet<string>; published: ReadonlySet<string> }): Finding[] {
   const heads = folder.graph.heads();
   if (heads.length <= 1) return [];
   return heads.map((id) => {
@@ -140,9 +144,26 @@ export function headFindings(folder: Folder, dir: string, merged?: string): Find
       severity: 'error' as const,
       file: join(dir, r.up.name),
       message: `${merged ? `after a merge with ${merged}, ` : ''}revision ${id} is one of ${heads.length} heads (also ${others}); up and new need one`,
-      fix: merged ? `after the merge, run fmig resolve (or give ${id} the parent ${others} before merging)` : 'run fmig resolve (or fmig resolve --merge when both sides are applied somewhere)',
+      fix: merged ? mergedHeadFix(folder, heads, id, merged, sides) : 'run fmig resolve (or fmig resolve --merge when both sides are applied somewhere)',
     };
   });
+}
+
+/** The fix for one head of a predicted merge: move this branch's own revisions, never the other side's or published ones. */
+function mergedHeadFix(folder: Folder, heads: string[], id: string, ref: string, sides?: { ours: ReadonlySet<string>; published: ReadonlySet<string> }): string {
+  const others = heads.filter((h) => h !== id);
+  const resolve = 'after the merge, run fmig resolve (or fmig resolve --merge when both sides are applied somewhere)';
+  if (!sides) return resolve;
+  const line = (h: string) => new Set([...folder.graph.ancestors(h), h]);
+  const elsewhere = new Set(others.flatMap((o) => [...line(o)]));
+  // The revisions only this head's line has, in order: the first is where the line left the others.
+  const own = folder.graph.order().filter((x) => line(id).has(x) && !elsewhere.has(x));
+  const file = (x: string) => folder.byId.get(x)!.up.name;
+  if (!own.length || !own.every((x) => sides.ours.has(file(x)))) {
+    return `${id} comes with ${ref}: leave it as it is; ${resolve}`;
+  }
+  if (own.some((x) => sides.published.has(file(x)))) return `${id}'s line is published: after the merge, run fmig resolve --merge`;
+  return `merge ${ref} into this branch and run fmig resolve, which moves this branch's ${own[0]} after ${others.join(' ')} (or rebase this branch onto ${ref} and give ${own[0]} the line -- fmig:parent ${others.join(' ')})`;
 }
 
 /**

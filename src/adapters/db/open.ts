@@ -131,7 +131,10 @@ function connectError(e: unknown, display: string, url: string, limitS: number):
     case '28P01':
       return new UnreachableError(`${prefix}: ${db?.message ?? 'password authentication failed'}`, 'check the user and password in the database URL (or PGPASSWORD)');
     case '28000':
-      return new UnreachableError(`${prefix}: ${db?.message ?? 'the server refused this user'}`, 'check the user in the database URL and the server\'s pg_hba.conf');
+      return new UnreachableError(
+        `${prefix}: ${db?.message ?? 'the server refused this user'}`,
+        sslHint(db?.message ?? '', code, url) ?? 'check the user in the database URL and the server\'s pg_hba.conf',
+      );
     case '3D000':
       return new UnreachableError(
         `${prefix}: ${db?.message ?? 'the database does not exist'}`,
@@ -139,7 +142,7 @@ function connectError(e: unknown, display: string, url: string, limitS: number):
       );
   }
   if (e instanceof FmigError) return e as UnreachableError;
-  return new UnreachableError(`${prefix}: ${String(x.message ?? e)}${code && !String(x.message).includes(code) ? ` (${code})` : ''}`);
+  return new UnreachableError(`${prefix}: ${String(x.message ?? e)}${code && !String(x.message).includes(code) ? ` (${code})` : ''}`, sslHint(String(x.message ?? ''), code, url));
 }
 
 /** Raised when the start-up handshake has not finished in time. */
@@ -179,4 +182,19 @@ function passwordOf(url: string): string {
   } catch {
     return '';
   }
+}
+
+/** What to try when connecting failed over SSL (or for the want of it): the sslmode to set. */
+function sslHint(message: string, code: string, url: string): string | undefined {
+  const mode = /[?&]sslmode=([^&]*)/i.exec(url)?.[1];
+  if (/SSL off|no encryption/i.test(message)) return 'the server accepts this user only over SSL: add ?sslmode=require to the database URL';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code) || /certificate/i.test(message)) {
+    return "the server's SSL certificate could not be verified: use sslmode=verify-full with sslrootcert=<the CA's file> to verify it, or sslmode=require to encrypt without verifying";
+  }
+  if (/\b(SSL|TLS)\b/i.test(message)) {
+    return mode && mode !== 'disable'
+      ? `SSL could not be set up with sslmode=${mode}: if the server does not offer SSL, use sslmode=disable (or prefer); if it does, check its SSL settings`
+      : 'SSL could not be set up: try sslmode=require in the database URL, or sslmode=disable if the server does not offer SSL';
+  }
+  return undefined;
 }

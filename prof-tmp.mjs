@@ -1,0 +1,13 @@
+import { PGlite } from '@electric-sql/pglite';
+const [mode, dir] = process.argv.slice(2);
+const t0 = performance.now();
+const opts = {};
+if (mode.includes('sb')) opts.startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+if (mode.includes('mc')) opts.startParams = [...(opts.startParams ?? PGlite.defaultStartParams), '-c', 'max_connections=5'];
+if (mode.includes('mem')) opts.initialMemory = 32 * 1024 * 1024;
+const db = await PGlite.create(dir, opts);
+const t2 = performance.now();
+const [r] = (await db.query("select current_setting('shared_buffers') sb, current_setting('max_connections') mc")).rows;
+await db.close();
+const t4 = performance.now();
+console.log(mode.padEnd(10), 'create', (t2-t0)|0, 'total', (t4-t0)|0, r.sb, r.mc, 'rss', (process.memoryUsage().rss/1e6)|0);

@@ -3,6 +3,7 @@ import { maskUrl } from '../adapters/db/driver.js';
 import type { LedgerRow } from '../adapters/db/ledger.js';
 import { compare, type Drift } from '../core/drift.js';
 import type { Context } from './context.js';
+import { knownLedger } from './known-ledger.js';
 import { embeddedAbsent, loadFolder, withDatabase } from './project.js';
 
 export interface StatusResult {
@@ -20,7 +21,7 @@ export interface StatusResult {
 export async function status(ctx: Context, opts: { check?: boolean }): Promise<{ result: StatusResult; exitCode: number }> {
   const config = await ctx.config();
   const folder = await loadFolder(config);
-  const rows: LedgerRow[] = embeddedAbsent(config) ? [] : await withDatabase(ctx, config, 'read', async (s) => s.rows);
+  const rows: LedgerRow[] = embeddedAbsent(config) ? [] : (knownLedger(config) ?? (await withDatabase(ctx, config, 'read', async (s) => s.rows)));
   const cmp = compare(folder, rows);
   const byId = new Map(rows.map((r) => [r.revision, r]));
   const appliedSet = new Set(cmp.applied);

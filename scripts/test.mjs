@@ -104,7 +104,7 @@ function runFile(file) {
         total: count('Total'),
         passed: count('Passed'),
         skipped: count('Skipped'),
-        crashed: !summarised || (code !== 0 && count('Passed') + count('Skipped') === count('Total')),
+        crashed: !summarised || (code !== 0 && !/\bFAIL\b/.test(plain)),
       });
     });
   });

@@ -14,6 +14,7 @@ import { PGlite, types } from '@electric-sql/pglite';
 import { ScriptFailed, type Driver, type OpenOptions, type Session } from './driver.js';
 import { acquireLockFile } from './lockfile.js';
 import { CONTRIB, loadContrib, type ContribName } from './pglite-extensions.js';
+import { unpackTemplate } from './pglite-template.js';
 import { UnreachableError } from '../../core/errors.js';
 
 /**
@@ -61,9 +62,10 @@ export async function openPglite(dir: string | null, label: string, opts: OpenOp
 }
 
 /**
- * Makes a new data directory: initdb into a sibling, then a rename, so that a run that dies
- * half-way never leaves a half-made directory behind for the next run to trip over. The
- * caller holds the lock, so any sibling left by an earlier run is dead and removed here.
+ * Makes a new data directory: the template unpacked (or initdb) into a sibling, then a rename,
+ * so that a run that dies half-way never leaves a half-made directory behind for the next run
+ * to trip over. The caller holds the lock, so any sibling left by an earlier run is dead and
+ * removed here.
  */
 async function create(dir: string, label: string, opts: OpenOptions): Promise<void> {
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
@@ -79,8 +81,11 @@ async function create(dir: string, label: string, opts: OpenOptions): Promise<vo
   opts.onProgress?.(`creating the embedded database in ${label} (first run)...`);
   const tmp = `${dir}.init-${process.pid}`;
   try {
-    const db = await PGlite.create(tmp, { startParams: START_PARAMS });
-    await db.close();
+    // A copy of the data directory made when fmig was built; initdb where there is none.
+    if (!unpackTemplate(tmp)) {
+      const db = await PGlite.create(tmp, { startParams: START_PARAMS });
+      await db.close();
+    }
     if (fs.existsSync(dir)) fs.rmdirSync(dir); // empty (checked above): one the user made
     fs.renameSync(tmp, dir);
   } catch (e) {

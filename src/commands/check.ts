@@ -135,6 +135,7 @@ async function withThrowaway<T>(ctx: Context, config: Config, fn: (db: Driver, l
     lockTimeoutMs: config.database.lockTimeoutMs,
     statementTimeoutMs: config.database.statementTimeoutMs,
     onProgress: (m) => ctx.report.progress(m),
+    sqlDir: config.dir,
   };
   if (parseDatabaseUrl(config.database.url, config.root).kind !== 'postgres') {
     ctx.report.progress('starting an in-memory database...');

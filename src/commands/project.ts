@@ -47,6 +47,8 @@ async function startConfigured(ctx: Context, config: Config): Promise<{ driver: 
     lockTimeoutMs: config.database.lockTimeoutMs,
     statementTimeoutMs: config.database.statementTimeoutMs,
     onProgress: (m) => ctx.report.progress(m),
+    sqlDir: config.dir,
+    ledger: ledgerName(config),
   });
 }
 

@@ -5,6 +5,7 @@ import { compare, type Drift } from '../core/drift.js';
 import { FolderError } from '../core/errors.js';
 import type { FolderProblemsStatus } from './status-problems.js';
 import type { Context } from './context.js';
+import { knownLedger } from './known-ledger.js';
 import { embeddedAbsent, loadFolder, withDatabase } from './project.js';
 
 export interface StatusResult {
@@ -29,7 +30,7 @@ export async function status(ctx: Context, opts: { check?: boolean }): Promise<{
     if (!(e instanceof FolderError)) throw e;
     return (await import('./status-problems.js')).statusWithProblems(ctx, config, e, opts);
   }
-  const rows: LedgerRow[] = embeddedAbsent(config) ? [] : await withDatabase(ctx, config, 'read', async (s) => s.rows);
+  const rows: LedgerRow[] = embeddedAbsent(config) ? [] : (knownLedger(config) ?? (await withDatabase(ctx, config, 'read', async (s) => s.rows)));
   const cmp = compare(folder, rows);
   const byId = new Map(rows.map((r) => [r.revision, r]));
   const appliedSet = new Set(cmp.applied);

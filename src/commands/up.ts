@@ -8,6 +8,7 @@ import type { RevisionFailed, RunEnv } from './apply.js';
 import type { Context } from './context.js';
 import { hintFor } from './failure-hint.js';
 import { requireOneHead } from './heads.js';
+import { knownLedger } from './known-ledger.js';
 import { embeddedAbsent, loadFolder, readDownFiles, withDatabase, type Opened } from './project.js';
 import { tuneForDatabaseWork } from './tuning.js';
 
@@ -59,8 +60,11 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
     await readDownFiles(config, folder, ids);
     return true;
   };
+  // An embedded database whose state file shows nothing to do is not even started.
+  const known = knownLedger(config);
+  if (known && !toApply(known, (loaded = await prepare(true))).length) return run(known, loaded);
   try {
-    return await withDatabase(ctx, config, hasWork, (opened, folder) => run(opened.rows, folder, opened), () => prepare(true));
+    return await withDatabase(ctx, config, hasWork, (opened, folder) => run(opened.rows, folder, opened), () => (loaded ? Promise.resolve(loaded) : prepare(true)));
   } catch (e) {
     // Bad input wins over a database that could not be reached: the down files are checked.
     if (e instanceof UnreachableError && loaded && !reached) await readDownFiles(config, loaded);
@@ -101,13 +105,13 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
       return { applied: [], plan, pending: todo.map((r) => r.id), dryRun: true };
     }
 
-    const { db, ledger } = opened!;
     const done: UpResult['applied'] = [];
     const total = failed.length + todo.length;
     if (total === 0) {
       ctx.report.line('nothing to apply: the database is up to date');
       return { applied: done, pending: [], dryRun: false };
     }
+    const { db, ledger } = opened!;
     // Read before the lock (hasWork), unless another run changed the ledger in between.
     await readDownFiles(config, folder, [...failed.map((r) => r.revision), ...todo.map((r) => r.id)]);
     // The runner (splitter, error formatting) loads only when there is something to run.

@@ -58,6 +58,10 @@ export interface OpenOptions {
   statementTimeoutMs: number;
   /** Told about slow set-up (creating the embedded database) on a TTY. */
   onProgress?: (message: string) => void;
+  /** The revision folder: the embedded database loads the contrib extensions its files name (and those it has), not all. */
+  sqlDir?: string;
+  /** The ledger, which the embedded database keeps a copy of in its state file when it closes. */
+  ledger?: { schema: string; table: string };
 }
 
 /** A script of Driver.transact failed; the transaction was rolled back. */

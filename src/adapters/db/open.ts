@@ -47,10 +47,10 @@ export async function openDatabase(url: string, opts: OpenOptions): Promise<Driv
 export async function startDatabase(url: string, opts: OpenOptions): Promise<{ driver: Driver; ready: Promise<void> }> {
   const target = parseDatabaseUrl(url, opts.baseDir);
   if (target.kind === 'pglite') {
-    const { openPglite } = await import('./pglite.js');
+    const [{ openPglite }, { embeddedOpen }] = await Promise.all([import('./pglite.js'), import('./embedded-open.js')]);
     let driver: Driver;
     try {
-      driver = await openPglite(target.dir, target.label, opts);
+      driver = await openPglite(target.dir, target.label, opts, embeddedOpen(target.dir, opts));
     } catch (e) {
       if (e instanceof FmigError) throw e;
       throw new UnreachableError(`could not open the embedded database ${url}: ${(e as Error).message ?? e}`);

@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+/**
+ * Runs the test files under test/ (every `*.test.js`, or those matching a pattern) with uvu,
+ * several files at a time, each in a process of its own. A file's output is printed in one
+ * piece when it finishes, headed by its name and time; the end is uvu's summary for all files,
+ * and the slowest files.
+ *
+ *   node scripts/test.mjs                  every test file
+ *   node scripts/test.mjs 'engine/'        the files whose path under test/ matches
+ *   node scripts/test.mjs -j 1             one file at a time
+ *
+ * Files run at once: `-j N`, else FMIG_TEST_JOBS, else one more than the CPU count, at most 3
+ * (tests spend much of their time waiting on child processes and the server). The slowest files
+ * of the last run start first, so that no long file starts last; their times are kept in
+ * node_modules/.cache/fmig-test-times.json.
+ *
+ * Test files never share state (each test makes its own databases and temp dirs), so the order
+ * and the overlap do not change what they see.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const testDir = path.join(root, 'test');
+const uvuBin = path.join(root, 'node_modules', 'uvu', 'bin.js');
+const timesFile = path.join(root, 'node_modules', '.cache', 'fmig-test-times.json');
+
+const args = process.argv.slice(2);
+let jobs = Number(process.env.FMIG_TEST_JOBS) || Math.min(3, os.availableParallelism() + 1);
+let pattern = /\.test\.js$/;
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '-j' || args[i] === '--jobs') jobs = Number(args[++i]);
+  else if (/^-j\d+$/.test(args[i])) jobs = Number(args[i].slice(2));
+  else pattern = new RegExp(args[i], 'i');
+}
+if (!Number.isInteger(jobs) || jobs < 1) {
+  console.error('usage: node scripts/test.mjs [-j N] [pattern]');
+  process.exit(2);
+}
+
+const files = list(testDir).filter((f) => f.endsWith('.test.js') && pattern.test(f));
+if (!files.length) {
+  console.error(`no test file under test/ matches ${pattern}`);
+  process.exit(1);
+}
+const last = readTimes();
+// Longest first; files never timed (new ones) first of all, by size.
+const weight = (f) => last[f] ?? 1e9 + fs.statSync(path.join(testDir, f)).size;
+const queue = [...files].sort((a, b) => weight(b) - weight(a));
+
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+const started = Date.now();
+const results = [];
+await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+  for (let f = queue.shift(); f; f = queue.shift()) {
+    const r = await runFile(f);
+    results.push(r);
+    const head = `── ${f} (${seconds(r.ms)}, ${r.crashed ? 'exited with code ' + r.code + ' before its summary' : `${r.passed}/${r.total} passed`}) `;
+    // The file's own summary is left out: its counts are in the heading, the sums at the end.
+    const body = r.output.replace(/^(\x1b\[[0-9;]*m)*\s*(Total|Passed|Skipped|Duration):.*\n?/gm, '').trimEnd();
+    process.stdout.write(`\n${head.padEnd(100, '─')}\n${body}\n`);
+  }
+}));
+
+const total = results.reduce((n, r) => n + r.total + (r.crashed ? 1 : 0), 0);
+const passed = results.reduce((n, r) => n + r.passed, 0);
+const skipped = results.reduce((n, r) => n + r.skipped, 0);
+const failedFiles = results.filter((r) => r.code !== 0 || r.passed + r.skipped < r.total);
+writeTimes(Object.fromEntries(results.map((r) => [r.file, r.ms])));
+
+const slowest = [...results].sort((a, b) => b.ms - a.ms).slice(0, 8);
+process.stdout.write(`\n  Slowest:   ${slowest.map((r) => `${r.file} ${seconds(r.ms)}`).join(', ')}\n`);
+if (failedFiles.length) process.stdout.write(`  Failed in: ${failedFiles.map((r) => r.file).join(', ')}\n`);
+process.stdout.write(`  Files:     ${results.length}, ${jobs} at a time\n`);
+process.stdout.write(`  Total:     ${total}\n  Passed:    ${passed}\n  Skipped:   ${skipped}\n  Duration:  ${seconds(Date.now() - started)}\n\n`);
+process.exitCode = failedFiles.length || passed + skipped < total ? 1 : 0;
+
+/** One test file under uvu in a process of its own: its output, counts and time. */
+function runFile(file) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const exact = `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+    const child = spawn(process.execPath, [uvuBin, 'test', exact, ...(color ? [] : ['--no-color'])], {
+      cwd: root,
+      env: color ? process.env : { ...process.env, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const chunks = [];
+    child.stdout.on('data', (c) => chunks.push(c));
+    child.stderr.on('data', (c) => chunks.push(c));
+    child.on('close', (code, signal) => {
+      const output = Buffer.concat(chunks).toString();
+      const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+      const count = (label) => Number(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm').exec(plain)?.[1] ?? 0);
+      const summarised = /^\s*Total:\s+\d+/m.test(plain);
+      resolve({
+        file,
+        ms: Date.now() - t0,
+        code: code ?? (signal ? 1 : 0),
+        output: signal ? `${output}\n(killed by ${signal})` : output,
+        total: count('Total'),
+        passed: count('Passed'),
+        skipped: count('Skipped'),
+        crashed: !summarised || (code !== 0 && !/\bFAIL\b/.test(plain)),
+      });
+    });
+  });
+}
+
+function list(dir, prefix = '') {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const rel = prefix + e.name;
+    if (e.isDirectory()) return e.name === 'node_modules' ? [] : list(path.join(dir, e.name), `${rel}/`);
+    return [rel];
+  });
+}
+
+function readTimes() {
+  try {
+    return JSON.parse(fs.readFileSync(timesFile, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+function writeTimes(times) {
+  try {
+    fs.mkdirSync(path.dirname(timesFile), { recursive: true });
+    const kept = Object.entries(readTimes()).filter(([f]) => fs.existsSync(path.join(testDir, f)));
+    fs.writeFileSync(timesFile, JSON.stringify({ ...Object.fromEntries(kept), ...times }, null, 1));
+  } catch {
+    // a read-only checkout: the next run orders files by size
+  }
+}
+
+function seconds(ms) {
+  return `${(ms / 1000).toFixed(1)} s`;
+}

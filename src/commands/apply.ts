@@ -36,6 +36,10 @@ export class RevisionFailed extends Error {
     readonly report: string,
     /** True when the revision left a row behind (a statement-by-statement run stopped part-way). */
     readonly partial: boolean,
+    /** The SQLSTATE of the database error it stopped at, when it was one (55P03: a lock wait timed out). */
+    readonly sqlstate?: string,
+    /** For a partial run: the statements done, where a retry or `--resume` starts. */
+    readonly statementsDone?: number,
   ) {
     super(report);
   }
@@ -206,9 +210,13 @@ async function guarded(env: RunEnv, write: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Reverts one revision: runs its down SQL and deletes its ledger row. On a failure part-way the revision stays applied and its row keeps the error. */
-export function revertRevision(env: RunEnv, src: DownSource): Promise<number> {
-  return runFile(env, src.revision, src.label, src.text, src.noTransaction, 0, {
+/**
+ * Reverts one revision: runs its down SQL and deletes its ledger row. On a failure part-way the
+ * revision stays applied and its row keeps the error. `from` continues a statement-by-statement
+ * revert in the same command (a statement that timed out on a lock, tried again).
+ */
+export function revertRevision(env: RunEnv, src: DownSource, from = 0): Promise<number> {
+  return runFile(env, src.revision, src.label, src.text, src.noTransaction, from, {
     committed: () => L.revertedSql(env.ledger, src.revision, src.checksum, null, env.writer),
     started: async () => {},
     progress: async () => {},
@@ -235,7 +243,7 @@ export async function runScript(s: Session, plan: Extract<ExecutionPlan, { mode:
 /** A statement of `file` starting at `offset` failed: the report with its position, or the error itself when it is not the database's. */
 function statementFailed(file: string, text: string, offset: number, e: unknown): unknown {
   const dbe = toDbError(e);
-  return dbe ? new RevisionFailed('', formatFailure({ file, text, offset }, dbe), false) : e;
+  return dbe ? new RevisionFailed('', formatFailure({ file, text, offset }, dbe), false, dbe.sqlstate) : e;
 }
 
 /**
@@ -274,7 +282,7 @@ async function runStatements(
         : `statement ${i + 1} of ${statements.length}`;
       const full = `${report}\n  stopped at ${where}; ${done} statement(s) done`;
       await record.failed(done, full);
-      throw new RevisionFailed('', full, true);
+      throw new RevisionFailed('', full, true, dbe.sqlstate, done);
     }
     if (!insideAfter(i)) await record.progress(i + 1);
   }
@@ -307,12 +315,12 @@ function unrecorded(env: RunEnv, file: string, reason: unknown): unknown {
       ? `${file} ran, but fmig could not record it: it removed fmig's ledger ${ledger} (${said}); all of it was rolled back\n` +
         `  keep the ledger out of what the file drops, for instance in a schema of its own (schema = "fmig" under [database] in migrate.toml)`
       : `${file} ran, but fmig could not record it in the ledger ${ledger} (${said}); all of it was rolled back`;
-  return new RevisionFailed('', report, false);
+  return new RevisionFailed('', report, false, dbe.sqlstate);
 }
 
 function asFailure(e: unknown, revision: string, partial: boolean): unknown {
-  if (e instanceof RevisionFailed) return new RevisionFailed(revision, e.report, partial || e.partial);
+  if (e instanceof RevisionFailed) return new RevisionFailed(revision, e.report, partial || e.partial, e.sqlstate, e.statementsDone);
   const dbe = toDbError(e);
-  if (dbe) return new RevisionFailed(revision, `${revision}: error${dbe.sqlstate ? ` ${dbe.sqlstate}` : ''}: ${dbe.message}`, partial);
+  if (dbe) return new RevisionFailed(revision, `${revision}: error${dbe.sqlstate ? ` ${dbe.sqlstate}` : ''}: ${dbe.message}`, partial, dbe.sqlstate);
   return e;
 }

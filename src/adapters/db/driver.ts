@@ -39,6 +39,11 @@ export interface Driver extends Session {
    * what follows it does nothing and the COMMIT never runs.
    */
   transact(scripts: readonly string[]): Promise<void>;
+  /**
+   * A second connection for looking at the server while the work connection waits (who blocks
+   * it), opened on first use; null where nothing else can hold a lock (PGlite).
+   */
+  monitor(): Session | null;
   /** Takes the writers' lock of SPEC section 4 for the whole command; resolves to its release. Throws UnreachableError (exit 3) on timeout. */
   lock(options: LockOptions): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -49,10 +54,14 @@ export interface OpenOptions {
   baseDir: string;
   /** Applied to the work session as `lock_timeout`; 0 = none. */
   lockTimeoutMs: number;
+  /** How long to wait for another process holding the embedded database's lock file; lockTimeoutMs when absent. 0 = as long as it takes. */
+  lockWaitMs?: number;
   /** Applied to the work session as `statement_timeout`; 0 = none. */
   statementTimeoutMs: number;
   /** Told about slow set-up (creating the embedded database) on a TTY. */
   onProgress?: (message: string) => void;
+  /** Told what the user should see even in a log: waiting for another process's lock, taking over a dead one's. */
+  onNotice?: (message: string) => void;
 }
 
 /** A script of Driver.transact failed; the transaction was rolled back. */

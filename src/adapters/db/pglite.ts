@@ -6,7 +6,7 @@
  * its lock file (lockfile.ts), taken before PGlite touches the directory and held until
  * close(). That one lock is also the writers' lock of SPEC section 4: `lock()` has nothing
  * left to wait for. A process that finds another holding the directory waits up to the
- * configured lock_timeout, reporting the holder through `onProgress`.
+ * configured lock_wait, reporting the holder through `onNotice`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -41,9 +41,11 @@ export async function openPglite(dir: string | null, label: string, opts: OpenOp
   const extensions = await contrib();
   if (dir === null) return wrap(await PGlite.create({ parsers, extensions }), 'pglite://memory', () => {});
   fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const notice = opts.onNotice ?? opts.onProgress;
   const release = await acquireLockFile(`${dir}.lock`, {
-    timeoutMs: opts.lockTimeoutMs,
-    onWait: (holder) => opts.onProgress?.(`waiting for the embedded database ${label}, in use by ${holder}...`),
+    timeoutMs: opts.lockWaitMs ?? opts.lockTimeoutMs,
+    onWait: (holder) => notice?.(`waiting for the embedded database ${label}, in use by ${holder}...`),
+    onTakeOver: (holder) => notice?.(`took over the lock of the embedded database ${label}: its holder, ${holder}, is gone`),
   });
   try {
     if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await create(dir, label, opts);
@@ -135,6 +137,10 @@ function wrap(db: PGlite, display: string, release: () => void): Driver {
       } finally {
         inTransaction = false;
       }
+    },
+    // No other session exists to block this one.
+    monitor() {
+      return null;
     },
     // The data directory's lock file is held from open to close (see the top of this file).
     async lock() {

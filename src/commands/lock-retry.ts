@@ -50,14 +50,17 @@ export function lockRetries(db: Driver, config: Config, report: Reporter): Retry
     workPid ??= db.monitor() ? db.query<{ pid: number }>('select pg_backend_pid() as pid').then(([r]) => r.pid) : Promise.resolve(null);
     const pid = await workPid;
     let from: number | undefined;
+    // The sessions last seen blocking this revision, in this try or an earlier one.
+    let seen: Blocker[] = [];
     for (let n = 1; ; n++) {
       const watch = watchBlockers(db.monitor(), pid, lockTimeoutMs);
       try {
         return await attempt(from);
       } catch (e) {
-        const seen = await watch.stop();
+        const now = await watch.stop();
         if (!(e instanceof RevisionFailed) || e.sqlstate !== LOCK_NOT_AVAILABLE) throw e;
-        const who = seen.length ? describeBlockers(seen) : 'a session fmig did not see (it let go before fmig looked)';
+        if (now.length) seen = now;
+        const who = seen.length ? describeBlockers(seen) : `a session fmig has not seen yet (it looks every ${formatMs(lookEveryMs(lockTimeoutMs))})`;
         if (n > retries) {
           const tries = n === 1 ? 'once' : `${n} times`;
           throw new RevisionFailed(
@@ -105,7 +108,7 @@ function watchBlockers(monitor: Session | null, pid: number | null, lockTimeoutM
       .finally(() => {
         busy = false;
       });
-  }, Math.max(20, Math.floor(lockTimeoutMs / 3)));
+  }, lookEveryMs(lockTimeoutMs));
   return {
     async stop() {
       clearInterval(timer);
@@ -113,6 +116,10 @@ function watchBlockers(monitor: Session | null, pid: number | null, lockTimeoutM
       return seen;
     },
   };
+}
+
+function lookEveryMs(lockTimeoutMs: number): number {
+  return Math.max(20, Math.floor(lockTimeoutMs / 3));
 }
 
 /** The sessions that block server pid `pid` now. */

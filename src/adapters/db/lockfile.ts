@@ -77,12 +77,11 @@ export function readLockHolder(file: string): LockHolder | null {
   return raw === null ? null : parseHolder(raw);
 }
 
-/** "pid 1234 (fmig up, since 12:03:04)", naming the host when it is another. */
+/** "pid 1234 on host web-1 (fmig up, since 12:03:04)". */
 export function describeHolder(holder: LockHolder | null): string {
   if (!holder) return 'a process that is still writing the lock file';
   const parts = [holder.command, `since ${formatSince(new Date(holder.since))}`].filter(Boolean);
-  if (holder.hostname !== os.hostname()) parts.push(`on host ${holder.hostname}`);
-  return `pid ${holder.pid} (${parts.join(', ')})`;
+  return `pid ${holder.pid} on host ${holder.hostname} (${parts.join(', ')})`;
 }
 
 /** A time for "since ...": the local clock time, with the date when it is not today. */

@@ -14,6 +14,7 @@ import { leadingTokens, type Statement } from '../core/split.js';
 import { lineOf } from '../core/position.js';
 import { blockAt, isTransactionControl, planExecution, type Block, type ExecutionPlan } from '../core/transactions.js';
 import { sessionSettings } from '../adapters/db/open.js';
+import { runStep, type StepRecords } from './steps.js';
 
 export interface RunEnv {
   db: Driver;
@@ -25,6 +26,10 @@ export interface RunEnv {
   dirty: boolean;
   /** Opens a short transaction for fmig's own writes in the middle of a file that changed the session. */
   guard: string;
+  /** fmig's settings for its own writes inside a transaction that is already open (the rest of `guard`). */
+  localSettings: string;
+  /** Told what a resumed run decided about a statement an earlier run started (see steps.ts). */
+  notice?: (message: string) => void;
   /** The folder's path as shown to the user, to name files in errors. */
   dirLabel: string;
 }
@@ -65,13 +70,15 @@ function keepsSession(statements: readonly Statement[]): boolean {
 
 /** The runner's environment for a command that has the database open (and, for writers, locked). */
 export async function runEnv(db: Driver, ledger: L.LedgerName, config: Config, dirLabel: string): Promise<RunEnv> {
+  const local = `SET LOCAL ROLE NONE; SET LOCAL lock_timeout = ${Math.round(config.database.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.round(config.database.statementTimeoutMs)}`;
   return {
     db,
     ledger,
     writer: await writer(db, config),
     reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs),
     dirty: false,
-    guard: `BEGIN READ WRITE; SET LOCAL ROLE NONE; SET LOCAL lock_timeout = ${Math.round(config.database.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.round(config.database.statementTimeoutMs)}`,
+    guard: `BEGIN READ WRITE; ${local}`,
+    localSettings: local,
     dirLabel,
   };
 }
@@ -97,14 +104,19 @@ export function applyRevision(env: RunEnv, rev: Revision, resumeFrom?: number): 
   return runFile(env, rev.id, `${env.dirLabel}/${rev.up.name}`, rev.up.text, rev.up.noTransaction, resumeFrom ?? 0, {
     committed: () => L.appliedSql(env.ledger, applied(rev), env.writer, null),
     started: resumeFrom === undefined ? () => L.recordStarted(env.db, env.ledger, applied(rev), env.writer) : async () => {},
+    resuming: resumeFrom !== undefined,
     progress: (done) => L.recordProgress(env.db, env.ledger, rev.id, done),
+    progressSql: (done) => L.progressSql(env.ledger, rev.id, done),
+    stepStarted: (done, note) => L.recordStepStarted(env.db, env.ledger, rev.id, done, note),
     failed: (done, report) => L.recordFailed(env.db, env.ledger, rev.id, done, report, env.writer, rev.up.checksum),
     finished: (count, ms) => L.recordFinished(env.db, env.ledger, rev.id, count, ms, rev.up.checksum, env.writer),
   });
 }
 
 /** How a run is recorded in the ledger, for each way a file can run. */
-interface Records {
+interface Records extends StepRecords {
+  /** A run that continues one that stopped: its first statement may have been started already. */
+  resuming: boolean;
   /** Transactional: the statement that records it, run in the file's transaction after its statements. */
   committed(): string;
   /** Statement by statement: before the first statement runs. */
@@ -143,7 +155,14 @@ async function runFile(env: RunEnv, revision: string, file: string, text: string
   } else {
     await record.started();
     // Progress is written between the file's statements, in the session as the file left it.
-    const own = keeps ? record : { progress: (n: number) => guarded(env, () => record.progress(n)), failed: (n: number, r: string) => guarded(env, () => record.failed(n, r)) };
+    const own = keeps
+      ? record
+      : {
+          ...record,
+          progress: (n: number) => guarded(env, () => record.progress(n)),
+          failed: (n: number, r: string) => guarded(env, () => record.failed(n, r)),
+          stepStarted: record.stepStarted && ((n: number, note: string) => guarded(env, () => record.stepStarted!(n, note))),
+        };
     await runStatements(env, file, text, plan.statements, plan.blocks, from, own).catch((e) => {
       throw asFailure(e, revision, true);
     });
@@ -219,6 +238,7 @@ export function revertRevision(env: RunEnv, src: DownSource, from = 0): Promise<
   return runFile(env, src.revision, src.label, src.text, src.noTransaction, from, {
     committed: () => L.revertedSql(env.ledger, src.revision, src.checksum, null, env.writer),
     started: async () => {},
+    resuming: from > 0,
     progress: async () => {},
     failed: (_done, report) => L.recordRevertFailed(env.db, env.ledger, src.revision, report, env.writer, src.checksum),
     finished: (_count, ms) => L.recordReverted(env.db, env.ledger, src.revision, src.checksum, ms, env.writer),
@@ -257,7 +277,7 @@ async function runStatements(
   statements: Statement[],
   blocks: Block[],
   from: number,
-  record: Pick<Records, 'progress' | 'failed'>,
+  record: Pick<Records, 'progress' | 'failed' | 'resuming' | 'progressSql' | 'stepStarted'>,
 ): Promise<void> {
   // Progress is written outside the file's own blocks only: inside one it would share the block's fate.
   const insideAfter = (i: number) => blocks.some((b) => b.begin <= i && i < b.end);
@@ -265,8 +285,11 @@ async function runStatements(
     const st = statements[i];
     // Resuming at a chained COMMIT/ROLLBACK: the block it closed is done or gone; open the next one.
     const resumeChain = i === from && from > 0 && /-chain$/.test(isTransactionControl(st.text) ?? '');
+    // A statement and its progress row commit together where they can (steps.ts).
+    let recorded = false;
     try {
-      await env.db.exec(resumeChain ? 'BEGIN' : st.text);
+      if (resumeChain) await env.db.exec('BEGIN');
+      else recorded = await runStep(env, statements, i, blocks, record.resuming && i === from, record, env.localSettings);
     } catch (e) {
       const dbe = toDbError(e);
       if (!dbe) throw e;
@@ -284,7 +307,7 @@ async function runStatements(
       await record.failed(done, full);
       throw new RevisionFailed('', full, true, dbe.sqlstate, done);
     }
-    if (!insideAfter(i)) await record.progress(i + 1);
+    if (!recorded && !insideAfter(i)) await record.progress(i + 1);
   }
 }
 

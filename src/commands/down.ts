@@ -58,6 +58,7 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
 
     if (!sources.length) ctx.report.line('nothing to revert');
     const env = await runEnv(db, ledger, config, dirLabel);
+    env.notice = (m) => ctx.report.line(m);
     const { lockRetries } = await import('./lock-retry.js');
     const retrying = lockRetries(db, config, ctx.report);
     const done: DownResult['reverted'] = [];

@@ -76,6 +76,7 @@ export async function sync(ctx: Context, opts: SyncOptions): Promise<SyncResult>
     }
 
     const env = await runEnv(db, ledger, config, dirLabel);
+    env.notice = (m) => ctx.report.line(m);
     const { lockRetries } = await import('./lock-retry.js');
     const retrying = lockRetries(db, config, ctx.report);
     try {

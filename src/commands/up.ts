@@ -104,6 +104,7 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
     // The runner (splitter, error formatting) loads only when there is something to run.
     const { applyRevision, RevisionFailed, runEnv } = await import('./apply.js');
     const env = await runEnv(db, ledger, config, dirLabel);
+    env.notice = (m) => ctx.report.line(m);
     const { lockRetries } = await import('./lock-retry.js');
     const retrying = lockRetries(db, config, ctx.report);
 

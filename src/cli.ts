@@ -205,6 +205,7 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
   const cli = cac('fmig');
   cli.option('--config <path>', 'Use this migrate.toml instead of the one found by walking up');
   cli.option('--url <url>', 'Database URL (postgres://..., pglite://<dir>, pglite://memory)');
+  cli.option('--lock-wait <duration>', "How long to wait for another fmig holding fmig's lock (database.lock_wait), e.g. 30s");
   cli.option('--json', 'Print one JSON document on stdout');
   cli.option('-q, --quiet', 'Print nothing but errors');
   cli.option('--no-color', 'No colour (there is none outside a TTY anyway)');
@@ -281,7 +282,7 @@ function makeContext(io: Io, report: Reporter, opts: Options, json: boolean): Co
     json,
     config: () =>
       (config ??= import('./adapters/config.js').then(({ loadConfig }) =>
-        loadConfig({ cwd: io.cwd, configPath: str(opts.config), url: str(opts.url), env: io.env }),
+        loadConfig({ cwd: io.cwd, configPath: str(opts.config), url: str(opts.url), lockWait: opts.lockWait === undefined ? undefined : String(opts.lockWait), env: io.env }),
       )),
   };
 }

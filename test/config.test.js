@@ -50,7 +50,10 @@ test('no migrate.toml: every default, rooted at the working directory', async ()
       urlSource: 'default',
       schema: 'public',
       table: 'fmig_ledger',
-      lockTimeoutMs: 10_000,
+      directUrl: null,
+      lockWaitMs: 300_000,
+      lockTimeoutMs: 5000,
+      lockRetries: 5,
       statementTimeoutMs: 0,
     },
     git: { main: null },
@@ -65,6 +68,9 @@ url = "postgres://app@db.example:5432/app"
 schema = "meta data"
 table = "Ledger"
 lock_timeout = "2m"
+lock_wait = "30s"
+lock_retries = 2
+direct_url = "postgres://app@db-direct.example:5432/app"
 statement_timeout = "1500ms"
 [git]
 main = "origin/trunk"
@@ -77,7 +83,10 @@ main = "origin/trunk"
     urlSource: 'database.url',
     schema: 'meta data',
     table: 'Ledger',
+    directUrl: 'postgres://app@db-direct.example:5432/app',
+    lockWaitMs: 30_000,
     lockTimeoutMs: 120_000,
+    lockRetries: 2,
     statementTimeoutMs: 1500,
   });
   assert.is(c.git.main, 'origin/trunk');
@@ -119,7 +128,7 @@ test('a TOML syntax error names the file, line and column, and never the passwor
 test('an unknown key names the closest valid key', async () => {
   const cwd = await toml('[database]\ntabel = "x"\n');
   const e = await fails({ cwd });
-  assert.equal(e.problems, ['unknown key "database.tabel" (did you mean "database.table"?); valid here: database.url, database.schema, database.table, database.lock_timeout, database.statement_timeout']);
+  assert.equal(e.problems, ['unknown key "database.tabel" (did you mean "database.table"?); valid here: database.url, database.direct_url, database.schema, database.table, database.lock_wait, database.lock_timeout, database.lock_retries, database.statement_timeout']);
 });
 
 test('a key in the wrong table names where it belongs', async () => {
@@ -149,11 +158,24 @@ test('a wrong type names the key and the expected type', async () => {
     ['[git]\nmain = ["a"]\n', 'git.main: expected a string, got an array'],
     ['[database]\nschema = 1.5\n', 'database.schema: expected a string, got a number'],
     ['[[git]]\nmain = "x"\n', 'git: expected a table ([git]), got an array'],
+    ['[database]\nlock_retries = "5"\n', 'database.lock_retries: expected a whole number such as 5, got a string'],
+    ['[database]\nlock_retries = 2.5\n', 'database.lock_retries: 2.5 is not a whole number from 0 to 100'],
+    ['[database]\nlock_retries = -1\n', 'database.lock_retries: -1 is not a whole number from 0 to 100'],
+    ['[database]\nlock_wait = "soon"\n', 'database.lock_wait: bad duration "soon"; use e.g. "10s", "500ms", "2m"'],
+    ['[database]\ndirect_url = "mysql://x@y/z"\n', 'database.direct_url: "mysql://***@y/z" is not a server URL; use postgres://user@host:port/database (the server itself, not the pooler)'],
   ];
   for (const [text, problem] of cases) {
     const e = await fails({ cwd: await toml(text) });
     assert.equal(e.problems, [problem], text);
   }
+});
+
+test('--lock-wait wins over database.lock_wait, and a bad one is named', async () => {
+  const cwd = await toml('[database]\nlock_wait = "1m"\n');
+  assert.is((await loadConfig({ cwd, env: {} })).database.lockWaitMs, 60_000);
+  assert.is((await loadConfig({ cwd, env: {}, lockWait: '2s' })).database.lockWaitMs, 2000);
+  const e = await fails({ cwd, lockWait: 'soon' });
+  assert.equal(e.problems, ['--lock-wait: bad duration "soon"; use e.g. "10s", "500ms", "2m"']);
 });
 
 test('a bad duration names the key, the value and examples', async () => {

@@ -53,11 +53,13 @@ test('the migrate.toml written loads without problems and documents every key', 
   assert.is(c.database.urlSource, 'default');
   assert.is(c.database.schema, 'public');
   assert.is(c.database.table, 'fmig_ledger');
-  assert.is(c.database.lockTimeoutMs, 10_000);
+  assert.is(c.database.lockTimeoutMs, 5000);
+  assert.is(c.database.lockWaitMs, 300_000);
+  assert.is(c.database.lockRetries, 5);
   assert.is(c.database.statementTimeoutMs, 0);
   assert.is(c.git.main, null);
   const text = await read(cwd, 'migrate.toml');
-  for (const part of ['dir = "sql"', '[database]', '# url = ', 'FMIG_DATABASE_URL', 'DATABASE_URL', 'schema = "public"', 'table = "fmig_ledger"', 'lock_timeout = "10s"', 'statement_timeout = "0"', '[git]', '# main = "origin/main"']) {
+  for (const part of ['dir = "sql"', '[database]', '# url = ', 'FMIG_DATABASE_URL', 'DATABASE_URL', 'schema = "public"', 'table = "fmig_ledger"', 'lock_wait = "5m"', 'lock_timeout = "5s"', 'lock_retries = 5', '# direct_url = ', 'statement_timeout = "0"', '[git]', '# main = "origin/main"']) {
     assert.ok(text.includes(part), part);
   }
   // Uncommenting the examples still gives a valid file.

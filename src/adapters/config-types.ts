@@ -10,9 +10,16 @@ export interface Config {
     url: string;
     /** Where the URL came from: `--url`, `FMIG_DATABASE_URL`, `DATABASE_URL`, `database.url` or `default`. */
     urlSource: string;
+    /** `database.direct_url`: the server itself, bypassing a transaction-pooling PgBouncer, for migrating; null when unset. */
+    directUrl: string | null;
     schema: string;
     table: string;
+    /** How long to wait for another fmig holding fmig's lock (`lock_wait`, `--lock-wait`); 0 = as long as it takes. */
+    lockWaitMs: number;
+    /** How long one statement of a revision waits for a table lock (`lock_timeout`); 0 = as long as it takes. */
     lockTimeoutMs: number;
+    /** How many times a revision that timed out on a lock is tried again (`lock_retries`). */
+    lockRetries: number;
     statementTimeoutMs: number;
   };
   git: {

@@ -12,13 +12,22 @@ export const CONFIG_FILE = 'migrate.toml';
 export const DEFAULT_URL = 'pglite://.fmig/pglite';
 const NAMEDATALEN = 63;
 
-type Kind = 'string' | 'duration';
+type Kind = 'string' | 'duration' | 'count';
 interface Shape {
   [key: string]: Kind | Shape;
 }
 const SHAPE: Shape = {
   dir: 'string',
-  database: { url: 'string', schema: 'string', table: 'string', lock_timeout: 'duration', statement_timeout: 'duration' },
+  database: {
+    url: 'string',
+    direct_url: 'string',
+    schema: 'string',
+    table: 'string',
+    lock_wait: 'duration',
+    lock_timeout: 'duration',
+    lock_retries: 'count',
+    statement_timeout: 'duration',
+  },
   git: { main: 'string' },
 };
 const ALL_KEYS = flatten(SHAPE, '');
@@ -31,6 +40,8 @@ export interface LoadOptions {
   configPath?: string;
   /** `--url`: wins over every other source of the database URL. */
   url?: string;
+  /** `--lock-wait`: wins over database.lock_wait. */
+  lockWait?: string;
   env: Record<string, string | undefined>;
 }
 
@@ -53,7 +64,13 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
   if (dir === '') problems.push('dir: must not be empty (the default is "sql")');
   const schema = identifier('database.schema', value('database.schema', database.schema, 'public'), problems);
   const tableName = identifier('database.table', value('database.table', database.table, 'fmig_ledger'), problems);
-  const lockTimeoutMs = duration('database.lock_timeout', value('database.lock_timeout', database.lock_timeout, '10s'), problems);
+  const lockTimeoutMs = duration('database.lock_timeout', value('database.lock_timeout', database.lock_timeout, '5s'), problems);
+  const lockWaitMs =
+    opts.lockWait !== undefined
+      ? duration('--lock-wait', opts.lockWait, problems)
+      : duration('database.lock_wait', value('database.lock_wait', database.lock_wait, '5m'), problems);
+  const lockRetries = count('database.lock_retries', database.lock_retries ?? 5, problems);
+  const directUrl = directUrlOf(value('database.direct_url', database.direct_url), root, problems);
   const statementTimeoutMs = duration('database.statement_timeout', value('database.statement_timeout', database.statement_timeout, '0'), problems);
   const main = value('git.main', git.main);
   // A bad URL from --url or the environment is not migrate.toml's fault: it is reported on its own.
@@ -66,7 +83,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     file,
     root,
     dir: path.resolve(root, typeof dir === 'string' ? dir : 'sql'),
-    database: { url, urlSource, schema, table: tableName, lockTimeoutMs, statementTimeoutMs },
+    database: { url, urlSource, directUrl, schema, table: tableName, lockWaitMs, lockTimeoutMs, lockRetries, statementTimeoutMs },
     git: { main: typeof main === 'string' && main !== '' ? main : null },
   };
 }
@@ -117,6 +134,8 @@ function checkShape(doc: Table, shape: Shape, prefix: string, problems: string[]
       else problems.push(`${name}: expected a table ([${name}]), got ${describe(v)}`);
     } else if (want === 'string' && typeof v !== 'string') {
       problems.push(`${name}: expected a string, got ${describe(v)}`);
+    } else if (want === 'count' && typeof v !== 'number') {
+      problems.push(`${name}: expected a whole number such as 5, got ${describe(v)}`);
     } else if (want === 'duration' && typeof v !== 'string' && typeof v !== 'number') {
       problems.push(`${name}: expected a duration such as "10s" or "500ms", got ${describe(v)}`);
     }
@@ -176,6 +195,26 @@ function duration(key: string, v: unknown, problems: string[]): number {
     problems.push(`${key}: bad duration ${shown}; use e.g. "10s", "500ms", "2m"`);
   }
   return ms ?? 0;
+}
+
+/** A whole number of times, 0 or more. */
+function count(key: string, v: unknown, problems: string[]): number {
+  if (typeof v !== 'number') return 0;
+  if (!Number.isInteger(v) || v < 0 || v > 100) {
+    problems.push(`${key}: ${v} is not a whole number from 0 to 100`);
+    return 0;
+  }
+  return v;
+}
+
+/** `database.direct_url`: a server URL, or null when unset. */
+function directUrlOf(v: unknown, root: string, problems: string[]): string | null {
+  if (typeof v !== 'string' || v === '') return null;
+  if (!/^postgres(ql)?:\/\//i.test(v)) {
+    problems.push(`database.direct_url: "${safeUrl(v)}" is not a server URL; use postgres://user@host:port/database (the server itself, not the pooler)`);
+    return null;
+  }
+  return checkUrl(v, 'database.direct_url', root, problems);
 }
 
 /** `${VAR}` and `${VAR:-default}` read from env; null (and a problem) when a `${VAR}` is unset with no default. */

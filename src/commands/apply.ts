@@ -17,6 +17,7 @@ import { sessionSettings } from '../adapters/db/open.js';
 import { PsqlStopped, runLikePsql, sendStatement } from './run-psql.js';
 import { metaCommandProblems } from '../core/meta-commands.js';
 import { FolderError, UnreachableError } from '../core/errors.js';
+import { runStep, type StepRecords } from './steps.js';
 
 export interface RunEnv {
   db: Driver;
@@ -28,6 +29,10 @@ export interface RunEnv {
   dirty: boolean;
   /** Opens a short transaction for fmig's own writes in the middle of a file that changed the session. */
   guard: string;
+  /** fmig's settings for its own writes inside a transaction that is already open (the rest of `guard`). */
+  localSettings: string;
+  /** Told what a resumed run decided about a statement an earlier run started (see steps.ts). */
+  notice?: (message: string) => void;
   /** The folder's path as shown to the user, to name files in errors. */
   dirLabel: string;
 }
@@ -47,6 +52,10 @@ export class RevisionFailed extends Error {
     readonly partial: boolean,
     /** Where it failed and what the server said, when a statement failed. */
     readonly fields?: FailureFields,
+    /** The SQLSTATE of the database error it stopped at, when it was one (55P03: a lock wait timed out). */
+    readonly sqlstate?: string,
+    /** For a partial run: the statements done, where a retry or `--resume` starts. */
+    readonly statementsDone?: number,
   ) {
     super(report);
   }
@@ -72,13 +81,15 @@ function keepsSession(statements: readonly Statement[]): boolean {
 
 /** The runner's environment for a command that has the database open (and, for writers, locked). */
 export async function runEnv(db: Driver, ledger: L.LedgerName, config: Config, dirLabel: string): Promise<RunEnv> {
+  const local = `SET LOCAL ROLE NONE; SET LOCAL lock_timeout = ${Math.round(config.database.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.round(config.database.statementTimeoutMs)}`;
   return {
     db,
     ledger,
     writer: await writer(db, config),
     reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs),
     dirty: false,
-    guard: `BEGIN READ WRITE; SET LOCAL ROLE NONE; SET LOCAL lock_timeout = ${Math.round(config.database.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.round(config.database.statementTimeoutMs)}`,
+    guard: `BEGIN READ WRITE; ${local}`,
+    localSettings: local,
     dirLabel,
   };
 }
@@ -104,14 +115,19 @@ export function applyRevision(env: RunEnv, rev: Revision, resumeFrom?: number): 
   return runFile(env, rev.id, `${env.dirLabel}/${rev.up.name}`, rev.up.text, rev.up.noTransaction, resumeFrom ?? 0, {
     committed: () => L.appliedSql(env.ledger, applied(rev), env.writer, null),
     started: resumeFrom === undefined ? () => L.recordStarted(env.db, env.ledger, applied(rev), env.writer) : async () => {},
+    resuming: resumeFrom !== undefined,
     progress: (done) => L.recordProgress(env.db, env.ledger, rev.id, done),
+    progressSql: (done) => L.progressSql(env.ledger, rev.id, done),
+    stepStarted: (done, note) => L.recordStepStarted(env.db, env.ledger, rev.id, done, note),
     failed: (done, report) => L.recordFailed(env.db, env.ledger, rev.id, done, report, env.writer, rev.up.checksum),
     finished: (count, ms) => L.recordFinished(env.db, env.ledger, rev.id, count, ms, rev.up.checksum, env.writer),
   });
 }
 
 /** How a run is recorded in the ledger, for each way a file can run. */
-interface Records {
+interface Records extends StepRecords {
+  /** A run that continues one that stopped: its first statement may have been started already. */
+  resuming: boolean;
   /** Transactional: the statement that records it, run in the file's transaction after its statements. */
   committed(): string;
   /** Statement by statement: before the first statement runs. */
@@ -170,7 +186,14 @@ async function runFileOnce(env: RunEnv, revision: string, file: string, text: st
   } else {
     await record.started();
     // Progress is written between the file's statements, in the session as the file left it.
-    const own = keeps ? record : { progress: (n: number) => guarded(env, () => record.progress(n)), failed: (n: number, r: string) => guarded(env, () => record.failed(n, r)) };
+    const own = keeps
+      ? record
+      : {
+          ...record,
+          progress: (n: number) => guarded(env, () => record.progress(n)),
+          failed: (n: number, r: string) => guarded(env, () => record.failed(n, r)),
+          stepStarted: record.stepStarted && ((n: number, note: string) => guarded(env, () => record.stepStarted!(n, note))),
+        };
     await runStatements(env, file, text, plan.statements, plan.blocks, from, own).catch((e) => {
       throw asFailure(e, revision, true);
     });
@@ -279,7 +302,7 @@ async function runAsPsql(
     const partial = from > 0 || e.done > 0;
     const full = partial ? `${report}\n  stopped at ${where}; ${e.done} statement(s) done` : `${report}\n  stopped at ${where}; nothing of the file was committed`;
     if (partial) await write(false, () => record.failed(e.done, full));
-    throw new RevisionFailed('', full, partial);
+    throw new RevisionFailed('', full, partial, failureFields(copySite(file, text, st, dbe), dbe, st.text), dbe.sqlstate, e.done);
   }
 }
 
@@ -311,11 +334,16 @@ async function guarded(env: RunEnv, write: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Reverts one revision: runs its down SQL and deletes its ledger row. On a failure part-way the revision stays applied and its row keeps the error. */
-export function revertRevision(env: RunEnv, src: DownSource): Promise<number> {
-  return runFile(env, src.revision, src.label, src.text, src.noTransaction, 0, {
+/**
+ * Reverts one revision: runs its down SQL and deletes its ledger row. On a failure part-way the
+ * revision stays applied and its row keeps the error. `from` continues a statement-by-statement
+ * revert in the same command (a statement that timed out on a lock, tried again).
+ */
+export function revertRevision(env: RunEnv, src: DownSource, from = 0): Promise<number> {
+  return runFile(env, src.revision, src.label, src.text, src.noTransaction, from, {
     committed: () => L.revertedSql(env.ledger, src.revision, src.checksum, null, env.writer),
     started: async () => {},
+    resuming: from > 0,
     progress: async () => {},
     failed: (_done, report) => L.recordRevertFailed(env.db, env.ledger, src.revision, report, env.writer, src.checksum),
     finished: (_count, ms) => L.recordReverted(env.db, env.ledger, src.revision, src.checksum, ms, env.writer),
@@ -340,7 +368,7 @@ export async function runScript(s: Session, plan: Extract<ExecutionPlan, { mode:
 /** A statement of `file` starting at `offset` failed: the report with its position, or the error itself when it is not the database's. */
 function statementFailed(file: string, text: string, offset: number, e: unknown, statement?: string): unknown {
   const dbe = toDbError(e);
-  return dbe ? new RevisionFailed('', formatFailure({ file, text, offset }, dbe), false, failureFields({ file, text, offset }, dbe, statement)) : e;
+  return dbe ? new RevisionFailed('', formatFailure({ file, text, offset }, dbe), false, failureFields({ file, text, offset }, dbe, statement), dbe.sqlstate) : e;
 }
 
 /**
@@ -354,7 +382,7 @@ async function runStatements(
   statements: Statement[],
   blocks: Block[],
   from: number,
-  record: Pick<Records, 'progress' | 'failed'>,
+  record: Pick<Records, 'progress' | 'failed' | 'resuming' | 'progressSql' | 'stepStarted'>,
 ): Promise<void> {
   // Progress is written outside the file's own blocks only: inside one it would share the block's fate.
   const insideAfter = (i: number) => blocks.some((b) => b.begin <= i && i < b.end);
@@ -362,8 +390,11 @@ async function runStatements(
     const st = statements[i];
     // Resuming at a chained COMMIT/ROLLBACK: the block it closed is done or gone; open the next one.
     const resumeChain = i === from && from > 0 && /-chain$/.test(isTransactionControl(st.text) ?? '');
+    // A statement and its progress row commit together where they can (steps.ts).
+    let recorded = false;
     try {
-      await (resumeChain ? env.db.exec('BEGIN') : sendStatement(env.db, text, st));
+      if (resumeChain) await env.db.exec('BEGIN');
+      else recorded = await runStep(env, statements, i, blocks, record.resuming && i === from, record, env.localSettings, () => sendStatement(env.db, text, st));
     } catch (e) {
       const dbe = toDbError(e);
       if (!dbe) throw e;
@@ -379,9 +410,9 @@ async function runStatements(
         : `statement ${i + 1} of ${statements.length}`;
       const full = `${report}\n  stopped at ${where}; ${done} statement(s) done`;
       await record.failed(done, full);
-      throw new RevisionFailed('', full, true, failureFields({ file, text, offset: st.start }, dbe, st.text));
+      throw new RevisionFailed('', full, true, failureFields({ file, text, offset: st.start }, dbe, st.text), dbe.sqlstate, done);
     }
-    if (!insideAfter(i)) await record.progress(i + 1);
+    if (!recorded && !insideAfter(i)) await record.progress(i + 1);
   }
 }
 
@@ -412,12 +443,12 @@ function unrecorded(env: RunEnv, file: string, reason: unknown): unknown {
       ? `${file} ran, but fmig could not record it: it removed fmig's ledger ${ledger} (${said}); all of it was rolled back\n` +
         `  keep the ledger out of what the file drops, for instance in a schema of its own (schema = "fmig" under [database] in migrate.toml)`
       : `${file} ran, but fmig could not record it in the ledger ${ledger} (${said}); all of it was rolled back`;
-  return new RevisionFailed('', report, false);
+  return new RevisionFailed('', report, false, undefined, dbe.sqlstate);
 }
 
 function asFailure(e: unknown, revision: string, partial: boolean): unknown {
-  if (e instanceof RevisionFailed) return new RevisionFailed(revision, e.report, partial || e.partial, e.fields);
+  if (e instanceof RevisionFailed) return new RevisionFailed(revision, e.report, partial || e.partial, e.fields, e.sqlstate, e.statementsDone);
   const dbe = toDbError(e);
-  if (dbe) return new RevisionFailed(revision, `${revision}: error${dbe.sqlstate ? ` ${dbe.sqlstate}` : ''}: ${dbe.message}`, partial);
+  if (dbe) return new RevisionFailed(revision, `${revision}: error${dbe.sqlstate ? ` ${dbe.sqlstate}` : ''}: ${dbe.message}`, partial, undefined, dbe.sqlstate);
   return e;
 }

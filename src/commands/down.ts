@@ -63,11 +63,14 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
 
     if (!sources.length) ctx.report.line('nothing to revert');
     const env = await runEnv(db, ledger, config, dirLabel);
+    env.notice = (m) => ctx.report.line(m);
+    const { lockRetries } = await import('./lock-retry.js');
+    const retrying = lockRetries(db, config, ctx.report);
     const done: DownResult['reverted'] = [];
     for (const src of sources) {
       ctx.report.progress(`reverting ${src.revision} (${done.length + 1}/${sources.length})`);
       try {
-        const ms = await revertRevision(env, src);
+        const ms = await retrying(src.revision, (from) => revertRevision(env, src, from));
         done.push({ revision: src.revision, ms: Math.round(ms) });
         ctx.report.line(`reverted ${src.revision}${slugOf(byId.get(src.revision)!)} (${fmtMs(ms)})`);
       } catch (e) {

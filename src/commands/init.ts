@@ -97,8 +97,16 @@ dir = ${JSON.stringify(dir)}
 schema = "public"
 table = "fmig_ledger"
 
-# How long to wait for fmig's lock and for DDL locks: "500ms", "10s", "2m".
-lock_timeout = "10s"
+# Behind a transaction-pooling PgBouncer: a URL of the server itself, used for migrating.
+# direct_url = "\${DIRECT_URL}"
+
+# How long to wait for another fmig holding fmig's lock: "30s", "5m"; "0" waits as long as it takes.
+lock_wait = "5m"
+# How long one statement of a revision waits for a table lock before giving up, so that it
+# never stalls the queries queued behind it; the revision is then tried again, with pauses
+# growing to about a minute, lock_retries times.
+lock_timeout = "5s"
+lock_retries = 5
 # A limit on each statement; "0" means none.
 statement_timeout = "0"
 

@@ -45,10 +45,12 @@ async function startConfigured(ctx: Context, config: Config): Promise<{ driver: 
   return startDatabase(config.database.url, {
     baseDir: config.root,
     lockTimeoutMs: config.database.lockTimeoutMs,
+    lockWaitMs: config.database.lockWaitMs,
     statementTimeoutMs: config.database.statementTimeoutMs,
     onProgress: (m) => ctx.report.progress(m),
     sqlDir: config.dir,
     ledger: ledgerName(config),
+    onNotice: (m) => ctx.report.warn(m),
   });
 }
 
@@ -134,8 +136,8 @@ export async function withDatabase<T, P>(
     if (mode === 'write' || (typeof mode === 'function' && (await mode(rows!, prepared)))) {
       release = await db.lock({
         ...ledger,
-        timeoutMs: config.database.lockTimeoutMs,
-        onWait: (holder) => ctx.report.warn(`waiting for the migration lock, held by ${holder}`),
+        timeoutMs: config.database.lockWaitMs,
+        onWait: (holder) => ctx.report.warn(`waiting for fmig's lock, held by ${holder}`),
       });
       await ensureLedger(db, ledger);
       rows = await readLedger(db, ledger);

@@ -80,17 +80,20 @@ export async function sync(ctx: Context, opts: SyncOptions): Promise<SyncResult>
     }
 
     const env = await runEnv(db, ledger, config, dirLabel);
+    env.notice = (m) => ctx.report.line(m);
+    const { lockRetries } = await import('./lock-retry.js');
+    const retrying = lockRetries(db, config, ctx.report);
     try {
       const sources = await downSources(db, ledger, reverts, folder, dirLabel);
       for (const [i, r] of reverts.entries()) {
         ctx.report.progress(`reverting ${r.revision}_${r.slug}`);
-        const ms = await revertRevision(env, sources[i]);
+        const ms = await retrying(`${r.revision}_${r.slug}`, (from) => revertRevision(env, sources[i], from));
         result.done.push({ action: 'revert', revision: r.revision, slug: r.slug });
         ctx.report.line(`reverted ${r.revision}_${r.slug} (${fmtMs(ms)})`);
       }
       for (const rev of applies) {
         ctx.report.progress(`applying ${rev.id}_${rev.slug}`);
-        const ms = await applyRevision(env, rev);
+        const ms = await retrying(`${rev.id}_${rev.slug}`, (from) => applyRevision(env, rev, from));
         result.done.push({ action: 'apply', revision: rev.id, slug: rev.slug });
         ctx.report.line(`applied ${rev.id}_${rev.slug} (${fmtMs(ms)})`);
       }

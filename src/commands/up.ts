@@ -117,21 +117,25 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
     // The runner (splitter, error formatting) loads only when there is something to run.
     const { applyRevision, RevisionFailed, runEnv } = await import('./apply.js');
     const env = await runEnv(db, ledger, config, dirLabel);
+    env.notice = (m) => ctx.report.line(m);
+    const { lockRetries } = await import('./lock-retry.js');
+    const retrying = lockRetries(db, config, ctx.report);
 
     try {
       for (const row of failed) {
         const rev = folder.byId.get(row.revision)!;
         ctx.report.progress(`resuming ${rev.id}_${rev.slug} at statement ${(row.statements_done ?? 0) + 1} (${done.length + 1}/${total})`);
-        const ms = await applyRevision(env, rev, row.statements_done ?? 0);
+        const ms = await retrying(`${rev.id}_${rev.slug}`, (from) => applyRevision(env, rev, from ?? row.statements_done ?? 0));
         done.push({ revision: rev.id, slug: rev.slug, ms: Math.round(ms), resumed: true });
         ctx.report.line(`resumed ${rev.id}_${rev.slug} (${fmtMs(ms)})`);
       }
       if (opts.singleTransaction && todo.length) {
-        await applyAllAtOnce(ctx, env, todo, done);
+        // Rolled back as a whole on a lock timeout, so tried again as a whole.
+        await retrying('the single transaction', () => applyAllAtOnce(ctx, env, todo, done));
       } else {
         for (const rev of todo) {
           ctx.report.progress(`applying ${rev.id}_${rev.slug} (${done.length + 1}/${total})`);
-          const ms = await applyRevision(env, rev);
+          const ms = await retrying(`${rev.id}_${rev.slug}`, (from) => applyRevision(env, rev, from));
           done.push({ revision: rev.id, slug: rev.slug, ms: Math.round(ms) });
           ctx.report.line(`applied ${rev.id}_${rev.slug} (${fmtMs(ms)})`);
         }

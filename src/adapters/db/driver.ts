@@ -44,6 +44,11 @@ export interface Driver extends Session {
    * lines as written in the file) through the COPY protocol, as psql does.
    */
   copyFrom(statement: string, data: string): Promise<void>;
+  /**
+   * A second connection for looking at the server while the work connection waits (who blocks
+   * it), opened on first use; null where nothing else can hold a lock (PGlite).
+   */
+  monitor(): Session | null;
   /** Takes the writers' lock of SPEC section 4 for the whole command; resolves to its release. Throws UnreachableError (exit 3) on timeout. */
   lock(options: LockOptions): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -54,6 +59,8 @@ export interface OpenOptions {
   baseDir: string;
   /** Applied to the work session as `lock_timeout`; 0 = none. */
   lockTimeoutMs: number;
+  /** How long to wait for another process holding the embedded database's lock file; lockTimeoutMs when absent. 0 = as long as it takes. */
+  lockWaitMs?: number;
   /** Applied to the work session as `statement_timeout`; 0 = none. */
   statementTimeoutMs: number;
   /** Told about slow set-up (creating the embedded database) on a TTY. */
@@ -62,6 +69,8 @@ export interface OpenOptions {
   sqlDir?: string;
   /** The ledger, which the embedded database keeps a copy of in its state file when it closes. */
   ledger?: { schema: string; table: string };
+  /** Told what the user should see even in a log: waiting for another process's lock, taking over a dead one's. */
+  onNotice?: (message: string) => void;
 }
 
 /** A script of Driver.transact failed; the transaction was rolled back. */

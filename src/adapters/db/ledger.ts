@@ -214,6 +214,16 @@ export async function recordProgress(s: Session, n: LedgerName, revision: string
   await s.query(`update ${tableRef(n)} set statements_done = $2, error = null where revision = $1`, [revision, statementsDone]);
 }
 
+/** The statement that moves progress forward, run in the same transaction as the statement it records. */
+export function progressSql(n: LedgerName, revision: string, statementsDone: number): string {
+  return `update ${tableRef(n)} set statements_done = ${literal(statementsDone)}, error = null where revision = ${literal(revision)}`;
+}
+
+/** Records, before it runs, that a statement which cannot run in a transaction has started: `note` stays in `error` until it is done. */
+export async function recordStepStarted(s: Session, n: LedgerName, revision: string, statementsDone: number, note: string): Promise<void> {
+  await s.query(`update ${tableRef(n)} set statements_done = $2, error = $3 where revision = $1`, [revision, statementsDone, note]);
+}
+
 /** Records where and why a statement-by-statement revision stopped, and logs `failed`. */
 export async function recordFailed(s: Session, n: LedgerName, revision: string, statementsDone: number, error: string, w: Writer, checksum: string): Promise<void> {
   await s.query(

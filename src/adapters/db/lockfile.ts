@@ -24,6 +24,8 @@ export interface LockFileOptions {
   timeoutMs: number;
   /** Told who holds the lock: promptly, then at most every 5 s. */
   onWait?: (holder: string) => void;
+  /** Told who held a lock file that was taken over because its process is gone. */
+  onTakeOver?: (holder: string) => void;
 }
 
 const POLL_MS = 150;
@@ -47,7 +49,7 @@ export async function acquireLockFile(file: string, options: LockFileOptions): P
     if (raw === null) continue; // released in between: try again at once
     const holder = parseHolder(raw);
     if (isStale(file, raw, holder)) {
-      takeOver(file, raw);
+      if (takeOver(file, raw)) options.onTakeOver?.(describeHolder(holder));
       continue;
     }
     const who = describeHolder(holder);
@@ -57,7 +59,7 @@ export async function acquireLockFile(file: string, options: LockFileOptions): P
         `timed out after ${formatMs(options.timeoutMs)} waiting for the lock ${file}: held by ${who}`,
         holder && holder.hostname !== os.hostname()
           ? `if no fmig is running on ${holder.hostname}, delete ${file}`
-          : 'another fmig is using this embedded database; let it finish, or raise database.lock_timeout',
+          : 'another fmig is using this embedded database; let it finish, or raise database.lock_wait (or --lock-wait)',
         'lock-timeout',
       );
     }
@@ -75,12 +77,11 @@ export function readLockHolder(file: string): LockHolder | null {
   return raw === null ? null : parseHolder(raw);
 }
 
-/** "pid 1234 (fmig up, since 12:03:04)", naming the host when it is another. */
+/** "pid 1234 on host web-1 (fmig up, since 12:03:04)". */
 export function describeHolder(holder: LockHolder | null): string {
   if (!holder) return 'a process that is still writing the lock file';
   const parts = [holder.command, `since ${formatSince(new Date(holder.since))}`].filter(Boolean);
-  if (holder.hostname !== os.hostname()) parts.push(`on host ${holder.hostname}`);
-  return `pid ${holder.pid} (${parts.join(', ')})`;
+  return `pid ${holder.pid} on host ${holder.hostname} (${parts.join(', ')})`;
 }
 
 /** A time for "since ...": the local clock time, with the date when it is not today. */
@@ -153,11 +154,11 @@ function isStale(file: string, raw: string, holder: LockHolder | null): boolean 
 }
 
 /**
- * Removes a stale lock file. A short-lived guard file makes this atomic: without it, two
- * processes that both saw the same stale file could each delete it, the slower one deleting
- * the fresh lock the faster one had just taken.
+ * Removes a stale lock file; true when this process removed it. A short-lived guard file makes
+ * this atomic: without it, two processes that both saw the same stale file could each delete
+ * it, the slower one deleting the fresh lock the faster one had just taken.
  */
-function takeOver(file: string, staleRaw: string): void {
+function takeOver(file: string, staleRaw: string): boolean {
   const guard = file + '.takeover';
   let fd: number;
   try {
@@ -165,11 +166,13 @@ function takeOver(file: string, staleRaw: string): void {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     if (ageMs(guard) > HALF_WRITTEN_MS) fs.rmSync(guard, { force: true }); // its taker died
-    return;
+    return false;
   }
   try {
     fs.closeSync(fd);
-    if (readRaw(file) === staleRaw) fs.rmSync(file, { force: true });
+    if (readRaw(file) !== staleRaw) return false;
+    fs.rmSync(file, { force: true });
+    return true;
   } finally {
     fs.rmSync(guard, { force: true });
   }

@@ -6,7 +6,7 @@
  * its lock file (lockfile.ts), taken before PGlite touches the directory and held until
  * close(). That one lock is also the writers' lock of SPEC section 4: `lock()` has nothing
  * left to wait for. A process that finds another holding the directory waits up to the
- * configured lock_timeout, reporting the holder through `onProgress`.
+ * configured lock_wait, reporting the holder through `onNotice`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -47,9 +47,11 @@ export async function openPglite(dir: string | null, label: string, opts: OpenOp
   const options = (names: readonly ContribName[] | undefined) => loadContrib(names ?? how.extensions ?? CONTRIB).then((extensions) => ({ parsers, extensions, startParams: START_PARAMS }));
   if (dir === null) return wrap(await PGlite.create(await options(undefined)), 'pglite://memory', () => {}, {});
   fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const notice = opts.onNotice ?? opts.onProgress;
   const release = await acquireLockFile(`${dir}.lock`, {
-    timeoutMs: opts.lockTimeoutMs,
-    onWait: (holder) => opts.onProgress?.(`waiting for the embedded database ${label}, in use by ${holder}...`),
+    timeoutMs: opts.lockWaitMs ?? opts.lockTimeoutMs,
+    onWait: (holder) => notice?.(`waiting for the embedded database ${label}, in use by ${holder}...`),
+    onTakeOver: (holder) => notice?.(`took over the lock of the embedded database ${label}: its holder, ${holder}, is gone`),
   });
   try {
     const names = how.onLocked?.();
@@ -152,6 +154,10 @@ function wrap(db: PGlite, display: string, release: () => void, how: Pick<Pglite
       // A Query message, the data in CopyData messages and CopyDone, in one exchange: the
       // single-user backend answers with CopyInResponse, then CommandComplete or the error.
       await db.execProtocol(copyMessages(statement, data), { throwOnError: true });
+    },
+    // No other session exists to block this one.
+    monitor() {
+      return null;
     },
     // The data directory's lock file is held from open to close (see the top of this file).
     async lock() {

@@ -8,6 +8,7 @@
  * section 4): a session-level advisory lock polled with pg_try_advisory_lock, which neither
  * blocks a backend nor holds a transaction open that `CREATE INDEX CONCURRENTLY` would wait for.
  */
+import os from 'node:os';
 import postgres from 'postgres';
 import type { Driver, LockOptions, Session } from './driver.js';
 import { maskUrl, ScriptFailed } from './driver.js';
@@ -36,7 +37,7 @@ export function openPostgres(url: string, connectTimeoutS: number): PostgresDriv
   let closing = false;
   let lost = false;
   let inTransaction = false;
-  const client = (onLost?: () => void) =>
+  const client = (onLost?: () => void, applicationName = 'fmig') =>
     postgres(url, {
       max: 1,
       // fmig sends few statements, most of them once: named prepared statements would only
@@ -50,7 +51,7 @@ export function openPostgres(url: string, connectTimeoutS: number): PostgresDriv
       connect_timeout: connectTimeoutS,
       idle_timeout: 0,
       max_lifetime: 0, // postgres.js would otherwise recycle the connection after 30-60 min, losing its session
-      connection: { application_name: 'fmig' },
+      connection: { application_name: applicationName },
       onclose: () => {
         if (!closing) onLost?.();
       },
@@ -59,6 +60,7 @@ export function openPostgres(url: string, connectTimeoutS: number): PostgresDriv
     lost = true;
   });
   const lockClients = new Set<postgres.Sql>();
+  let monitor: Session | null = null;
   // Statements sent and not yet answered. close() waits for them: postgres.js, ended while its
   // connection is still being made, never closes the socket that then connects.
   const inflight = new Set<Promise<unknown>>();
@@ -166,8 +168,17 @@ export function openPostgres(url: string, connectTimeoutS: number): PostgresDriv
         throw failure(e);
       }
     },
+    monitor() {
+      if (!monitor) {
+        const conn = client(undefined, 'fmig monitor');
+        lockClients.add(conn);
+        monitor = session(conn);
+      }
+      return monitor;
+    },
     async lock(options) {
-      const conn = client();
+      // The lock's connection names its holder for whoever waits: this process, its host and command.
+      const conn = client(undefined, holderName());
       lockClients.add(conn);
       try {
         await waitForLock(conn, options, display);
@@ -248,7 +259,7 @@ async function waitForLock(conn: postgres.Sql, o: LockOptions, display: string):
     if (now >= deadline) {
       throw new UnreachableError(
         `timed out after ${formatMs(o.timeoutMs)} waiting for fmig's lock on ${display} (ledger ${o.schema}.${o.table}): held by ${holder}`,
-        'another fmig is migrating this database; let it finish, or raise database.lock_timeout',
+        'another fmig is migrating this database; let it finish, or raise database.lock_wait (or --lock-wait)',
         'lock-timeout',
       );
     }
@@ -260,10 +271,20 @@ async function waitForLock(conn: postgres.Sql, o: LockOptions, display: string):
   }
 }
 
+/**
+ * The application_name of the lock's connection: `fmig <pid>@<host> <command>`, within the 63
+ * bytes PostgreSQL keeps, passwords masked.
+ */
+function holderName(): string {
+  const command = process.argv.slice(2).map(maskUrl).join(' ');
+  const name = `fmig ${process.pid}@${os.hostname()} ${command}`.replace(/[^\x20-\x7e]/g, '?');
+  return name.length > 63 ? name.slice(0, 62) + '~' : name;
+}
+
 /** Who holds the advisory lock, from pg_locks and pg_stat_activity; null when nobody does any more. */
 async function lockHolder(conn: postgres.Sql, o: LockOptions): Promise<string | null> {
   const rows = await conn.unsafe(
-    `select l.pid, a.application_name, a.usename, a.backend_start
+    `select l.pid, a.application_name, a.usename, coalesce(a.state_change, a.backend_start) as since, a.client_addr::text as addr
        from pg_locks l left join pg_stat_activity a on a.pid = l.pid
       where l.locktype = 'advisory' and l.granted and l.objsubid = 2
         and l.database = (select oid from pg_database where datname = current_database())
@@ -273,12 +294,20 @@ async function lockHolder(conn: postgres.Sql, o: LockOptions): Promise<string | 
   );
   const r = rows[0];
   if (!r) return null;
+  const since = r.since ? `since ${formatSince(new Date(r.since))}` : '';
+  const fmig = /^fmig (\d+)@(\S+) ?(.*)$/.exec(String(r.application_name ?? ''));
+  if (fmig) {
+    const [, pid, host, command] = fmig;
+    const about = [`fmig ${command}`.trim(), since, `server pid ${r.pid}`, r.usename ? `user ${r.usename}` : ''].filter(Boolean);
+    return `pid ${pid} on host ${host} (${about.join(', ')})`;
+  }
   const about = [
     r.application_name ? `application ${r.application_name}` : '',
     r.usename ? `user ${r.usename}` : '',
-    r.backend_start ? `since ${formatSince(new Date(r.backend_start))}` : '',
+    r.addr ? `from ${r.addr}` : '',
+    since,
   ].filter(Boolean);
-  return `pid ${r.pid}${about.length ? ` (${about.join(', ')})` : ''}`;
+  return `server pid ${r.pid}${about.length ? ` (${about.join(', ')})` : ''}`;
 }
 
 function connectionLost(display: string): UnreachableError {

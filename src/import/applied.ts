@@ -1,0 +1,38 @@
+/** Which fmig revisions another tool's ledger says are applied (pure). */
+import { compareIds } from '../core/names.js';
+import { LedgerRefusal, type LedgerReading } from './types.js';
+
+/** What applied() needs of the fmig folder. */
+export interface FolderView {
+  /** Every revision id in fmig's application order. */
+  order: readonly string[];
+  /** The ancestors of a revision in the folder's graph. */
+  ancestors(id: string): Set<string>;
+}
+
+/**
+ * The fmig ids the reading names, in application order. Throws LedgerRefusal when the ledger
+ * names a version the folder lacks.
+ */
+export function appliedIds(reading: LedgerReading, idFor: (version: string) => string, folder: FolderView): string[] {
+  const known = new Set(folder.order);
+  const find = (version: string): string => {
+    const id = idFor(version);
+    if (!known.has(id)) throw new LedgerRefusal(version, `their ledger records version ${version}, which is not in the folder (as revision ${id})`);
+    return id;
+  };
+  const wanted = new Set<string>();
+  if (reading.kind === 'exact') {
+    for (const v of reading.versions) wanted.add(find(v));
+  } else if (reading.kind === 'heads') {
+    for (const v of reading.versions) {
+      const id = find(v);
+      wanted.add(id);
+      for (const a of folder.ancestors(id)) wanted.add(a);
+    }
+  } else if (reading.version !== null) {
+    const top = find(reading.version);
+    for (const id of folder.order) if (compareIds(id, top) <= 0) wanted.add(id);
+  }
+  return folder.order.filter((id) => wanted.has(id));
+}

@@ -16,8 +16,11 @@ export interface FolderView {
  */
 export function appliedIds(reading: LedgerReading, idFor: (version: string) => string, folder: FolderView): string[] {
   const known = new Set(folder.order);
+  // A ledger keeps numbers (bigint) where file names may pad them: 1 is 000001.
+  const numeric = new Map(folder.order.filter((id) => /^\d+$/.test(id)).map((id) => [id.replace(/^0+(?=\d)/, ''), id]));
   const find = (version: string): string => {
-    const id = idFor(version);
+    let id = idFor(version);
+    if (!known.has(id) && /^\d+$/.test(id)) id = numeric.get(id.replace(/^0+(?=\d)/, '')) ?? id;
     if (!known.has(id)) throw new LedgerRefusal(version, `their ledger records version ${version}, which is not in the folder (as revision ${id})`);
     return id;
   };

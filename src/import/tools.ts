@@ -2,6 +2,7 @@
 import { alembicLedger } from './alembic.js';
 import { dbmateLedger, readDbmate } from './dbmate.js';
 import { golangMigrateLedger, readGolangMigrate } from './golang-migrate.js';
+import { gooseLedger, readGoose } from './goose.js';
 import type { TheirFile, ToolFolder, ToolLedger, ToolName } from './types.js';
 
 export interface Tool {
@@ -17,5 +18,6 @@ export interface Tool {
 export const tools: Partial<Record<ToolName, Tool>> = {
   alembic: { read: null, ledger: alembicLedger, explicitParents: true, folder: 'the folder holding alembic.ini' },
   'golang-migrate': { read: readGolangMigrate, ledger: golangMigrateLedger, explicitParents: false, folder: 'migrations/' },
+  goose: { read: readGoose, ledger: gooseLedger, explicitParents: false, folder: 'migrations/' },
   dbmate: { read: readDbmate, ledger: dbmateLedger, explicitParents: false, folder: 'db/migrations/' },
 };

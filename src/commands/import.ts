@@ -48,7 +48,6 @@ export interface ImportResult {
 export async function importFrom(ctx: Context, opts: ImportOptions): Promise<ImportResult> {
   const tool = pickTool(opts.from);
   const spec = tools[tool];
-  if (!spec) throw new UsageError(`importing from ${tool} is not available yet`, `available: ${Object.keys(tools).join(', ')}`);
   if (!opts.folder && !opts.adopt) {
     throw new UsageError(`fmig import needs ${tool}'s folder, --url of a database ${tool} migrated, or both`, `e.g. \`fmig import --from ${tool} <${spec.folder}> --url "$DATABASE_URL"\``);
   }
@@ -179,7 +178,8 @@ async function theirApplied(db: Driver, tool: ToolName, spec: Tool, table: strin
     throw new StateError('import-ledger', `cannot read ${table} as ${tool}'s ledger: ${dbe.message}`, 'is it another tool\'s table of the same name? check --from');
   }
   try {
-    return appliedIds(spec.ledger.interpret(rows), spec.ledger.idFor, { order: folder.graph.order(), ancestors: (id) => folder.graph.ancestors(id) });
+    const view = { order: folder.graph.order(), ancestors: (id: string) => folder.graph.ancestors(id) };
+    return appliedIds(spec.ledger.interpret(rows), spec.ledger.idFor, view, spec.ledger.versionOf);
   } catch (e) {
     if (e instanceof LedgerRefusal) throw new StateError('import-refused', `refusing to import: ${e.message}`, 'nothing was changed; settle it with the other tool first, then import again');
     throw e;

@@ -14,7 +14,7 @@ export interface FolderView {
  * The fmig ids the reading names, in application order. Throws LedgerRefusal when the ledger
  * names a version the folder lacks.
  */
-export function appliedIds(reading: LedgerReading, idFor: (version: string) => string, folder: FolderView): string[] {
+export function appliedIds(reading: LedgerReading, idFor: (version: string) => string, folder: FolderView, versionOf: (id: string) => string = (id) => id): string[] {
   const known = new Set(folder.order);
   // A ledger keeps numbers (bigint) where file names may pad them: 1 is 000001.
   const numeric = new Map(folder.order.filter((id) => /^\d+$/.test(id)).map((id) => [id.replace(/^0+(?=\d)/, ''), id]));
@@ -27,6 +27,9 @@ export function appliedIds(reading: LedgerReading, idFor: (version: string) => s
   const wanted = new Set<string>();
   if (reading.kind === 'exact') {
     for (const v of reading.versions) wanted.add(find(v));
+    // A baseline: every version up to it counts as applied.
+    const below = reading.atOrBelow;
+    if (below) for (const id of folder.order) if (below.compare(versionOf(id), below.version) <= 0) wanted.add(id);
   } else if (reading.kind === 'heads') {
     for (const v of reading.versions) {
       const id = find(v);

@@ -51,7 +51,7 @@ export interface TheirFile {
  * (golang-migrate), or heads whose ancestors are applied too (Alembic).
  */
 export type LedgerReading =
-  | { kind: 'exact'; versions: string[] }
+  | { kind: 'exact'; versions: string[]; atOrBelow?: { version: string; compare: (a: string, b: string) => number } }
   | { kind: 'up-to'; version: string | null }
   | { kind: 'heads'; versions: string[] };
 
@@ -74,4 +74,6 @@ export interface ToolLedger {
   interpret(rows: Record<string, unknown>[]): LedgerReading;
   /** The fmig id of a version the ledger names. */
   idFor(version: string): string;
+  /** The version an fmig id stands for, where it is not the id itself. */
+  versionOf?(id: string): string;
 }

@@ -7,7 +7,7 @@
 import { MappingError, slugOf } from './map.js';
 import { LedgerRefusal, type Skipped, type TheirFile, type ToolFolder, type ToolLedger, type ToolRevision } from './types.js';
 
-const NAME = /^([VUR])([^_]*?)__(.*)\.sql$/;
+const NAME = /^([VUR])(.*?)__(.*)\.sql$/;
 
 /** `1_2` and `1.2` are the same version: dotted, as Flyway's ledger writes it. */
 const dotted = (v: string) => v.replace(/_/g, '.');

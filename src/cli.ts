@@ -178,6 +178,30 @@ const COMMANDS: Spec[] = [
     run: async (ctx) => (await import('./commands/check.js')).check(ctx),
   },
   {
+    name: 'import',
+    usage: 'import [their-folder]',
+    description: "Write an fmig folder from another tool's migrations; with --url, adopt a database it migrated",
+    options: [
+      ['--from <tool>', 'alembic, golang-migrate, goose, dbmate, flyway, diesel or prisma'],
+      ['--dir <folder>', "fmig's folder to write (default: dir of migrate.toml)"],
+      ['--dry-run', 'Print the mapping (and with --url what would be recorded); change nothing'],
+      ['--alembic <command>', 'How to run Alembic (default "alembic"), e.g. "python3 -m alembic"'],
+      ['--table <name>', "The tool's ledger table, where it is not the tool's default"],
+    ],
+    run: async (ctx, [folder], o) =>
+      plain(
+        await (await import('./commands/import.js')).importFrom(ctx, {
+          from: str(o.from),
+          folder,
+          dir: str(o.dir),
+          adopt: str(o.url) !== undefined,
+          dryRun: !!o.dryRun,
+          alembic: str(o.alembic),
+          table: str(o.table),
+        }),
+      ),
+  },
+  {
     name: 'schema',
     usage: 'schema',
     description: 'Print a normalised snapshot of the database schema',

@@ -1,5 +1,7 @@
 /** `fmig baseline <rev>`: records a revision and its ancestors as applied without running them. */
-import { recordApplied } from '../adapters/db/ledger.js';
+import type { Driver } from '../adapters/db/driver.js';
+import { recordApplied, type LedgerName, type Writer } from '../adapters/db/ledger.js';
+import type { Folder } from '../core/folder.js';
 import { StateError, UsageError } from '../core/errors.js';
 import type { Context } from './context.js';
 import { loadFolder, withDatabase, writer } from './project.js';
@@ -21,21 +23,25 @@ export async function baseline(ctx: Context, opts: { revision?: string }): Promi
     if (rows.length) {
       throw new StateError('ledger-not-empty', `refusing to baseline: the ledger already has ${rows.length} row(s)`, 'baseline adopts a database fmig has never run on; see `fmig status`');
     }
-    const w = await writer(db, config);
-    await db.transaction(async (tx) => {
-      for (const id of ids) {
-        const r = folder.byId.get(id)!;
-        await recordApplied(
-          tx,
-          ledger,
-          { revision: r.id, slug: r.slug, parents: r.parents, upChecksum: r.up.checksum, downChecksum: r.down?.checksum ?? null, downSql: r.down?.text ?? null },
-          w,
-          0,
-          'baseline',
-        );
-      }
-    });
+    await recordBaseline(db, ledger, folder, ids, await writer(db, config));
     ctx.report.line(`recorded ${ids.length} revision(s) as applied without running them, up to ${target.id}_${target.slug}`);
     return { recorded: ids };
+  });
+}
+
+/** Records these revisions (in application order) as applied without running them, in one transaction, each logged `baseline`. */
+export async function recordBaseline(db: Driver, ledger: LedgerName, folder: Folder, ids: readonly string[], w: Writer): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const id of ids) {
+      const r = folder.byId.get(id)!;
+      await recordApplied(
+        tx,
+        ledger,
+        { revision: r.id, slug: r.slug, parents: r.parents, upChecksum: r.up.checksum, downChecksum: r.down?.checksum ?? null, downSql: r.down?.text ?? null },
+        w,
+        0,
+        'baseline',
+      );
+    }
   });
 }

@@ -52,9 +52,16 @@ const COMMANDS: Spec[] = [
       ['-m, --message <msg>', 'A description; also the slug when none is given'],
       ['--parent <rev>', 'Parent revision(s), instead of the current head (repeatable)'],
       ['--no-transaction', 'Mark the revision to run outside a transaction'],
+      ['--autogenerate', 'Write the up and down SQL: from the folder\'s schema to [schema] files (or --from-db)'],
+      ['--from-db <url>', 'With --autogenerate: the wanted schema is this database\'s'],
+      ['--dry-run', 'With --autogenerate: print both files; write nothing'],
     ],
     run: async (ctx, [slug], o) =>
-      plain(await (await import('./commands/new.js')).newRevision(ctx, { slug, message: str(o.message), parents: list(o.parent), noTransaction: o.transaction === false })),
+      o.autogenerate || o.fromDb !== undefined
+        ? plain(
+            await (await import('./commands/autogenerate.js')).autogenerate(ctx, { slug, message: str(o.message), parents: list(o.parent), fromDb: str(o.fromDb), dryRun: !!o.dryRun }),
+          )
+        : plain(await (await import('./commands/new.js')).newRevision(ctx, { slug, message: str(o.message), parents: list(o.parent), noTransaction: o.transaction === false })),
   },
   {
     name: 'up',
@@ -157,6 +164,12 @@ const COMMANDS: Spec[] = [
     usage: 'check',
     description: 'Round trip every revision (up, down, up) on a throwaway database, comparing schema snapshots',
     run: async (ctx) => (await import('./commands/check.js')).check(ctx),
+  },
+  {
+    name: 'diff',
+    usage: 'diff',
+    description: 'Drift: compare the database with what its applied revisions give; exit 1 when they differ',
+    run: async (ctx) => (await import('./commands/diff.js')).diff(ctx),
   },
   {
     name: 'schema',

@@ -53,6 +53,7 @@ test('no migrate.toml: every default, rooted at the working directory', async ()
       statementTimeoutMs: 0,
     },
     git: { main: null },
+    schema: { files: null },
   });
 });
 
@@ -67,6 +68,8 @@ lock_timeout = "2m"
 statement_timeout = 1500
 [git]
 main = "origin/trunk"
+[schema]
+files = "schema/**/*.sql"
 `);
   const c = await loadConfig({ cwd, env: {} });
   assert.is(c.file, path.join(cwd, 'migrate.toml'));
@@ -80,6 +83,7 @@ main = "origin/trunk"
     statementTimeoutMs: 1500,
   });
   assert.is(c.git.main, 'origin/trunk');
+  assert.is(c.schema.files, 'schema/**/*.sql');
 });
 
 test('found by walking up from a subdirectory; paths are relative to the file', async () => {

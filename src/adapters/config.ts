@@ -20,6 +20,7 @@ const SHAPE: Shape = {
   dir: 'string',
   database: { url: 'string', schema: 'string', table: 'string', lock_timeout: 'duration', statement_timeout: 'duration' },
   git: { main: 'string' },
+  schema: { files: 'string' },
 };
 const ALL_KEYS = flatten(SHAPE, '');
 
@@ -45,6 +46,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
   checkShape(doc, SHAPE, '', problems);
   const database = table(doc.database);
   const git = table(doc.git);
+  const schemaSection = table(doc.schema);
   // A value already reported (wrong type, unset variable) is not checked again.
   const value = (key: string, raw: unknown, dflt?: string) =>
     raw === undefined ? dflt : typeof raw === 'string' ? expand(key, raw, opts.env, problems) : raw;
@@ -56,6 +58,8 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
   const lockTimeoutMs = duration('database.lock_timeout', value('database.lock_timeout', database.lock_timeout, '10s'), problems);
   const statementTimeoutMs = duration('database.statement_timeout', value('database.statement_timeout', database.statement_timeout, '0'), problems);
   const main = value('git.main', git.main);
+  const schemaFiles = value('schema.files', schemaSection.files);
+  if (schemaFiles === '') problems.push('schema.files: must not be empty (a glob such as "schema/**/*.sql")');
   const { url, urlSource } = databaseUrl(opts, () => value('database.url', database.url), root, problems);
 
   if (problems.length) throw new ConfigError(label, problems);
@@ -65,6 +69,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     dir: path.resolve(root, typeof dir === 'string' ? dir : 'sql'),
     database: { url, urlSource, schema, table: tableName, lockTimeoutMs, statementTimeoutMs },
     git: { main: typeof main === 'string' && main !== '' ? main : null },
+    schema: { files: typeof schemaFiles === 'string' && schemaFiles !== '' ? schemaFiles : null },
   };
 }
 

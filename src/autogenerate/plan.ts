@@ -37,8 +37,8 @@ export function planChanges(fromSnapshot: Snapshot, toSnapshot: Snapshot): Chang
   const tablesB = byKey(to.tables, keyOf);
   const viewsA = byKey(from.views, keyOf);
   const viewsB = byKey(to.views, keyOf);
-  const fnA = byKey(from.functions, routineKey);
-  const fnB = byKey(to.functions, routineKey);
+  const fnA = byKey(from.functions.filter((f) => !impliedByType(f, from.types, to.types)), routineKey);
+  const fnB = byKey(to.functions.filter((f) => !impliedByType(f, from.types, to.types)), routineKey);
   const typesA = byKey(from.types, keyOf);
   const typesB = byKey(to.types, keyOf);
 
@@ -70,6 +70,8 @@ export function planChanges(fromSnapshot: Snapshot, toSnapshot: Snapshot): Chang
     if (a.columns.some((c) => !colsB.has(c.name) || colsB.get(c.name)!.type !== c.type || (colsB.get(c.name)!.generated ?? '') !== (c.generated ?? ''))) touched.push(a);
   }
   const typeNames = [...typeRemade].map((k) => typesA.get(k)!).map(qualifiedName);
+  // An index or constraint whose expression names a rebuilt type is rebuilt around it.
+  const readsType = (def: string) => typeNames.some((t) => def.includes(t));
   const viewRemade = new Set<string>();
   for (const [k, v] of viewsA) {
     const w = viewsB.get(k);
@@ -112,7 +114,7 @@ export function planChanges(fromSnapshot: Snapshot, toSnapshot: Snapshot): Chang
         if ((c.type === 'FOREIGN KEY') !== fk) continue;
         const now = b?.constraints.find((x) => x.name === c.name);
         if (!b && !fk) continue; // goes with its table
-        if (!now || now.definition !== c.definition || now.type !== c.type) drops.push({ sql: `ALTER TABLE ${qualifiedName(a)} DROP CONSTRAINT ${quoteIdent(c.name)}` });
+        if (!now || now.definition !== c.definition || now.type !== c.type || readsType(c.definition)) drops.push({ sql: `ALTER TABLE ${qualifiedName(a)} DROP CONSTRAINT ${quoteIdent(c.name)}` });
       }
     }
   };
@@ -123,7 +125,7 @@ export function planChanges(fromSnapshot: Snapshot, toSnapshot: Snapshot): Chang
     if (!other) continue;
     for (const i of rel.indexes) {
       const now = other.indexes.find((x) => x.name === i.name);
-      if (!now || now.definition !== i.definition) drops.push({ sql: `DROP INDEX ${qualifiedName({ schema: rel.schema, name: i.name })}` });
+      if (!now || now.definition !== i.definition || readsType(i.definition)) drops.push({ sql: `DROP INDEX ${qualifiedName({ schema: rel.schema, name: i.name })}` });
     }
   }
   for (const a of from.tables) {
@@ -167,15 +169,16 @@ export function planChanges(fromSnapshot: Snapshot, toSnapshot: Snapshot): Chang
   makes.push(...enumAdds);
   for (const k of typeRemade) makes.push(...remakeType(typesA.get(k)!, typesB.get(k)!, from.tables, to.tables));
   for (const q of to.sequences) {
-    if (q.ownedBy?.endsWith(' (identity)')) continue;
     const was = from.sequences.find((x) => keyOf(x) === keyOf(q));
+    // An identity column's sequence comes with its column; only its options are changed here.
+    if (q.ownedBy?.endsWith(' (identity)') && !was) continue;
     if (!was) makes.push({ sql: createSequence(q) });
     else if (sequenceOptions(was) !== sequenceOptions(q) || was.type !== q.type) makes.push({ sql: `ALTER SEQUENCE ${qualifiedName(q)} AS ${q.type} ${sequenceOptions(q)}` });
   }
-  const fnMade = to.functions.filter((f) => f.kind !== 'aggregate' && (fnRemade.has(routineKey(f)) || !fnA.has(routineKey(f)) || fnA.get(routineKey(f))!.definition !== f.definition));
+  const fnMade = [...fnB.values()].filter((f) => f.kind !== 'aggregate' && (fnRemade.has(routineKey(f)) || !fnA.has(routineKey(f)) || fnA.get(routineKey(f))!.definition !== f.definition));
   if (fnMade.length) makes.push({ sql: 'SET check_function_bodies = off' });
   for (const f of fnMade) makes.push({ sql: f.definition.replace(/\s+$/, '') });
-  for (const f of to.functions) if (f.kind === 'aggregate' && !same(fnA.get(routineKey(f))?.definition, f.definition)) notes.push(`aggregate ${routineSignature(f)} is new or changed: write its CREATE AGGREGATE by hand`);
+  for (const f of fnB.values()) if (f.kind === 'aggregate' && !same(fnA.get(routineKey(f))?.definition, f.definition)) notes.push(`aggregate ${routineSignature(f)} is new or changed: write its CREATE AGGREGATE by hand`);
   for (const t of tablesNew) makes.push({ sql: createTable(t) });
   for (const a of from.tables) {
     const b = tablesB.get(keyOf(a));
@@ -198,7 +201,7 @@ export function planChanges(fromSnapshot: Snapshot, toSnapshot: Snapshot): Chang
       for (const c of b.constraints) {
         if ((c.type === 'FOREIGN KEY') !== fk) continue;
         const was = a?.constraints.find((x) => x.name === c.name);
-        if (!was || was.definition !== c.definition || was.type !== c.type) makes.push({ sql: `ALTER TABLE ${qualifiedName(b)} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.definition}` });
+        if (!was || was.definition !== c.definition || was.type !== c.type || readsType(was.definition)) makes.push({ sql: `ALTER TABLE ${qualifiedName(b)} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.definition}` });
       }
     }
   };
@@ -206,7 +209,10 @@ export function planChanges(fromSnapshot: Snapshot, toSnapshot: Snapshot): Chang
   constraintMade(true);
   for (const b of to.tables) {
     const a = tablesA.get(keyOf(b));
-    for (const i of b.indexes) if (!a || a.indexes.find((x) => x.name === i.name)?.definition !== i.definition) makes.push({ sql: i.definition });
+    for (const i of b.indexes) {
+      const old = a?.indexes.find((x) => x.name === i.name);
+      if (!old || old.definition !== i.definition || readsType(old.definition)) makes.push({ sql: i.definition });
+    }
   }
   for (const v of viewOrder(to.views)) {
     const k = keyOf(v);
@@ -241,6 +247,13 @@ export function planChanges(fromSnapshot: Snapshot, toSnapshot: Snapshot): Chang
   }
   late.push(...commentPlan(from, to, { tables: new Set(tablesNew.map(keyOf)), views: viewRemade, functions: fnRemade, types: typeRemade }));
   return { statements: [...drops, ...makes, ...late], notes };
+}
+
+/** A range type's constructor functions (and its multirange's) come and go with the type. */
+function impliedByType(f: Routine, ...typeLists: TypeDef[][]): boolean {
+  return typeLists.some((types) =>
+    types.some((t) => t.kind === 'range' && t.schema === f.schema && [t.name, `${t.name}_multirange`, t.name.replace('range', 'multirange')].includes(f.name)),
+  );
 }
 
 function triggerState(rel: Table | View, name: string, state: string): string {

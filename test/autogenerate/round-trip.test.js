@@ -19,18 +19,23 @@ const BASE = readdirSync(SQL)
   .sort()
   .map((f) => readFileSync(`${SQL}/${f}`, 'utf8').replace(/CONCURRENTLY/g, ''));
 const LEDGER = { schema: 'public', table: 'fmig_ledger' };
+/** sql/'s account_balances view and its comment, as written there. */
+const BALANCES_VIEW = /CREATE VIEW account_balances AS[^;]*;\s*COMMENT ON VIEW account_balances IS '[^']*(?:''[^']*)*'/.exec(readFileSync(`${SQL}/000011_inbox_and_balance_views.up.sql`, 'utf8'))[0];
 
 /** [name, SQL that changes sql/'s schema into the wanted one, what the up file must say]. */
 export const CHANGES = [
   ['table with identity, default and comment', `CREATE TABLE budgets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, amount numeric(19,4) DEFAULT 0);
     COMMENT ON TABLE budgets IS 'Monthly budgets.'`, /CREATE TABLE public\.budgets/],
   ['column added, with a comment', `ALTER TABLE accounts ADD COLUMN nickname text; COMMENT ON COLUMN accounts.nickname IS 'Shown instead of the name.'`, /ADD COLUMN nickname text/],
-  ['column type widened, default and not null changed', `ALTER TABLE matches ALTER COLUMN confidence TYPE numeric(6,3);
+  ['column type widened under a view (the view is rebuilt), default and not null changed', `DROP VIEW account_balances;
+    ALTER TABLE accounts ALTER COLUMN opening_balance TYPE numeric(21,4);
+    ${BALANCES_VIEW};
     ALTER TABLE category_rules ALTER COLUMN priority SET DEFAULT 10; ALTER TABLE institutions ALTER COLUMN bic SET NOT NULL`, /SET DEFAULT 10/],
   ['generated column', `ALTER TABLE transactions ADD COLUMN amount_abs numeric GENERATED ALWAYS AS (abs(amount)) STORED`, /GENERATED ALWAYS AS \(abs\(amount\)\) STORED/],
   ['last column dropped (review)', `ALTER TABLE attachments DROP COLUMN created_at`, /-- fmig:review drops column public\.attachments\.created_at/],
-  ['check, unique and foreign key constraints', `ALTER TABLE institutions ADD CONSTRAINT institutions_bic_check CHECK (bic ~ '^[A-Z]{6}');
-    ALTER TABLE institutions ADD CONSTRAINT institutions_name_key UNIQUE (name);
+  ['check, unique and foreign key constraints', `ALTER TABLE institutions DROP CONSTRAINT institutions_bic_check;
+    ALTER TABLE institutions ADD CONSTRAINT institutions_bic_check CHECK (bic ~ '^[A-Z]{6}');
+    ALTER TABLE categories ADD CONSTRAINT categories_name_unique UNIQUE (name);
     CREATE TABLE account_notes (id int PRIMARY KEY, account_id bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE, body text)`, /FOREIGN KEY \(account_id\)/],
   ['exclusion constraint', `ALTER TABLE accounts ADD COLUMN active_during tstzrange;
     ALTER TABLE accounts ADD CONSTRAINT accounts_no_overlap EXCLUDE USING gist (active_during WITH &&)`, /EXCLUDE USING gist/],
@@ -61,9 +66,9 @@ export const CHANGES = [
     CREATE TABLE reporting.snapshots (taken_at timestamptz NOT NULL, body jsonb);
     COMMENT ON VIEW account_balances IS 'Changed comment.'; COMMENT ON FUNCTION set_updated_at() IS NULL`, /CREATE SCHEMA reporting/],
   ['row-level security', `ALTER TABLE accounts ENABLE ROW LEVEL SECURITY; ALTER TABLE transactions ENABLE ROW LEVEL SECURITY; ALTER TABLE transactions FORCE ROW LEVEL SECURITY`, /FORCE ROW LEVEL SECURITY/],
-  ['combined: table dropped and another made (a rename shows as a note), column narrowed (review)', `DROP TABLE attachments;
-    CREATE TABLE files (id uuid PRIMARY KEY, inbox_item_id uuid REFERENCES inbox_items (id), name text);
-    ALTER TABLE categories ALTER COLUMN name TYPE varchar(100)`, /-- fmig:review changes the type of public\.categories\.name/],
+  ['combined: table dropped and another made (a rename shows as a note), column narrowed (review)', `DROP TABLE category_rules;
+    CREATE TABLE categorisation_rules (id int PRIMARY KEY, category_id bigint REFERENCES categories (id), pattern text NOT NULL);
+    ALTER TABLE institutions ALTER COLUMN name TYPE varchar(100)`, /-- fmig:review changes the type of public\.institutions\.name/],
 ];
 
 forEachTarget('autogenerate round trip from sql/', (test, { fresh }) => {

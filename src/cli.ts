@@ -56,12 +56,14 @@ const COMMANDS: Spec[] = [
       ['--from-db <url>', 'With --autogenerate: the wanted schema is this database\'s'],
       ['--dry-run', 'With --autogenerate: print both files; write nothing'],
     ],
-    run: async (ctx, [slug], o) =>
-      o.autogenerate || o.fromDb !== undefined
+    run: async (ctx, [slug], o) => {
+      if (o.dryRun && !o.autogenerate && o.fromDb === undefined) throw new UsageError('--dry-run goes with --autogenerate (or --from-db)', 'plain `fmig new` only writes two files with their header');
+      return o.autogenerate || o.fromDb !== undefined
         ? plain(
             await (await import('./commands/autogenerate.js')).autogenerate(ctx, { slug, message: str(o.message), parents: list(o.parent), fromDb: str(o.fromDb), dryRun: !!o.dryRun }),
           )
-        : plain(await (await import('./commands/new.js')).newRevision(ctx, { slug, message: str(o.message), parents: list(o.parent), noTransaction: o.transaction === false })),
+        : plain(await (await import('./commands/new.js')).newRevision(ctx, { slug, message: str(o.message), parents: list(o.parent), noTransaction: o.transaction === false }));
+    },
   },
   {
     name: 'up',

@@ -135,7 +135,7 @@ test('a key in the wrong table names where it belongs', async () => {
 test('an unknown table is named (not each key in it), with the closest one', async () => {
   const cwd = await toml('[datbase]\nurl = "x"\nschema = "y"\n');
   const e = await fails({ cwd });
-  assert.equal(e.problems, ['unknown table "datbase" (did you mean "database"?); valid here: dir, [database], [git]']);
+  assert.equal(e.problems, ['unknown table "datbase" (did you mean "database"?); valid here: dir, [database], [git], [schema]']);
 });
 
 test('an unknown key with nothing close lists the valid keys', async () => {
@@ -152,6 +152,9 @@ test('a wrong type names the key and the expected type', async () => {
     ['[git]\nmain = ["a"]\n', 'git.main: expected a string, got an array'],
     ['[database]\nschema = 1.5\n', 'database.schema: expected a string, got a number'],
     ['[[git]]\nmain = "x"\n', 'git: expected a table ([git]), got an array'],
+    ['[schema]\nfiles = 3\n', 'schema.files: expected a string, got an integer'],
+    ['[schema]\nfiles = ""\n', 'schema.files: must not be empty (a glob such as "schema/**/*.sql")'],
+    ['[schema]\nfile = "x"\n', 'unknown key "schema.file" (did you mean "schema.files"?); valid here: schema.files'],
   ];
   for (const [text, problem] of cases) {
     const e = await fails({ cwd: await toml(text) });

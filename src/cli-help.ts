@@ -28,7 +28,6 @@ const INSTEAD_COMMANDS: Record<string, string> = {
 
 /** Options of other tools that fmig does not have, with what it uses instead. */
 const INSTEAD_OPTIONS: Record<string, string> = {
-  autogenerate: '`fmig new <slug>` writes an empty up/down pair: write the SQL in them; `fmig check` then proves that the down file undoes the up file',
   sql: '`fmig up --dry-run` (and `fmig down --dry-run`) prints the plan and the SQL that would run, and changes nothing',
 };
 

@@ -56,10 +56,19 @@ const COMMANDS: Spec[] = [
       ['-m, --message <msg>', 'A description; also the slug when none is given'],
       ['--parent <rev>', 'Parent revision(s), instead of the current head (repeatable)'],
       ['--no-transaction', 'Mark the revision to run outside a transaction'],
+      ['--autogenerate', 'Write the up and down SQL: from the folder\'s schema to [schema] files (or --from-db)'],
+      ['--from-db <url>', 'With --autogenerate: the wanted schema is this database\'s'],
+      ['--dry-run', 'With --autogenerate: print both files; write nothing'],
     ],
     examples: ['fmig new add_invoices', 'fmig new -m "add invoices"', 'fmig new add_index --no-transaction'],
-    run: async (ctx, [slug], o) =>
-      plain(await (await import('./commands/new.js')).newRevision(ctx, { slug, message: str(o.message), parents: list(o.parent), noTransaction: o.transaction === false })),
+    run: async (ctx, [slug], o) => {
+      if (o.dryRun && !o.autogenerate && o.fromDb === undefined) throw new UsageError('--dry-run goes with --autogenerate (or --from-db)', 'plain `fmig new` only writes two files with their header');
+      return o.autogenerate || o.fromDb !== undefined
+        ? plain(
+            await (await import('./commands/autogenerate.js')).autogenerate(ctx, { slug, message: str(o.message), parents: list(o.parent), fromDb: str(o.fromDb), dryRun: !!o.dryRun }),
+          )
+        : plain(await (await import('./commands/new.js')).newRevision(ctx, { slug, message: str(o.message), parents: list(o.parent), noTransaction: o.transaction === false }));
+    },
   },
   {
     name: 'up',
@@ -180,6 +189,7 @@ const COMMANDS: Spec[] = [
   {
     name: 'import',
     usage: 'import [their-folder]',
+    examples: ['fmig import --from alembic . --alembic "python3 -m alembic"', 'fmig import --from golang-migrate migrations/ --dry-run', 'fmig import --from flyway --url $DATABASE_URL'],
     description: "Write an fmig folder from another tool's migrations; with --url, adopt a database it migrated",
     options: [
       ['--from <tool>', 'alembic, golang-migrate, goose, dbmate, flyway, diesel or prisma'],
@@ -200,6 +210,13 @@ const COMMANDS: Spec[] = [
           table: str(o.table),
         }),
       ),
+  },
+  {
+    name: 'diff',
+    usage: 'diff',
+    examples: ['fmig diff', 'fmig diff --url $DATABASE_URL --json'],
+    description: 'Drift: compare the database with what its applied revisions give; exit 1 when they differ',
+    run: async (ctx) => (await import('./commands/diff.js')).diff(ctx),
   },
   {
     name: 'schema',

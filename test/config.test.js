@@ -57,6 +57,7 @@ test('no migrate.toml: every default, rooted at the working directory', async ()
       statementTimeoutMs: 0,
     },
     git: { main: null },
+    schema: { files: null },
   });
 });
 
@@ -74,6 +75,8 @@ direct_url = "postgres://app@db-direct.example:5432/app"
 statement_timeout = "1500ms"
 [git]
 main = "origin/trunk"
+[schema]
+files = "schema/**/*.sql"
 `);
   const c = await loadConfig({ cwd, env: {} });
   assert.is(c.file, path.join(cwd, 'migrate.toml'));
@@ -90,6 +93,7 @@ main = "origin/trunk"
     statementTimeoutMs: 1500,
   });
   assert.is(c.git.main, 'origin/trunk');
+  assert.is(c.schema.files, 'schema/**/*.sql');
 });
 
 test('found by walking up from a subdirectory; paths are relative to the file', async () => {
@@ -141,7 +145,7 @@ test('a key in the wrong table names where it belongs', async () => {
 test('an unknown table is named (not each key in it), with the closest one', async () => {
   const cwd = await toml('[datbase]\nurl = "x"\nschema = "y"\n');
   const e = await fails({ cwd });
-  assert.equal(e.problems, ['unknown table "datbase" (did you mean "database"?); valid here: dir, [database], [git]']);
+  assert.equal(e.problems, ['unknown table "datbase" (did you mean "database"?); valid here: dir, [database], [git], [schema]']);
 });
 
 test('an unknown key with nothing close lists the valid keys', async () => {
@@ -163,6 +167,9 @@ test('a wrong type names the key and the expected type', async () => {
     ['[database]\nlock_retries = -1\n', 'database.lock_retries: -1 is not a whole number from 0 to 100'],
     ['[database]\nlock_wait = "soon"\n', 'database.lock_wait: bad duration "soon"; use e.g. "10s", "500ms", "2m"'],
     ['[database]\ndirect_url = "mysql://x@y/z"\n', 'database.direct_url: "mysql://***@y/z" is not a server URL; use postgres://user@host:port/database (the server itself, not the pooler)'],
+    ['[schema]\nfiles = 3\n', 'schema.files: expected a string, got an integer'],
+    ['[schema]\nfiles = ""\n', 'schema.files: must not be empty (a glob such as "schema/**/*.sql")'],
+    ['[schema]\nfile = "x"\n', 'unknown key "schema.file" (did you mean "schema.files"?); valid here: schema.files'],
   ];
   for (const [text, problem] of cases) {
     const e = await fails({ cwd: await toml(text) });

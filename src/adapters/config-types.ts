@@ -26,4 +26,8 @@ export interface Config {
     /** The published ref; null when not configured (then `origin/main`, or `main` without a remote). */
     main: string | null;
   };
+  schema: {
+    /** `[schema] files`: a glob, relative to the project root, of the files describing the wanted schema; null when unset. */
+    files: string | null;
+  };
 }

@@ -29,6 +29,7 @@ const SHAPE: Shape = {
     statement_timeout: 'duration',
   },
   git: { main: 'string' },
+  schema: { files: 'string' },
 };
 const ALL_KEYS = flatten(SHAPE, '');
 
@@ -56,6 +57,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
   checkShape(doc, SHAPE, '', problems);
   const database = table(doc.database);
   const git = table(doc.git);
+  const schemaSection = table(doc.schema);
   // A value already reported (wrong type, unset variable) is not checked again.
   const value = (key: string, raw: unknown, dflt?: string) =>
     raw === undefined ? dflt : typeof raw === 'string' ? expand(key, raw, opts.env, problems) : raw;
@@ -73,6 +75,8 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
   const directUrl = directUrlOf(value('database.direct_url', database.direct_url), root, problems);
   const statementTimeoutMs = duration('database.statement_timeout', value('database.statement_timeout', database.statement_timeout, '0'), problems);
   const main = value('git.main', git.main);
+  const schemaFiles = value('schema.files', schemaSection.files);
+  if (schemaFiles === '') problems.push('schema.files: must not be empty (a glob such as "schema/**/*.sql")');
   // A bad URL from --url or the environment is not migrate.toml's fault: it is reported on its own.
   const urlProblems: string[] = [];
   const { url, urlSource } = databaseUrl(opts, () => value('database.url', database.url), root, problems, urlProblems);
@@ -85,6 +89,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     dir: path.resolve(root, typeof dir === 'string' ? dir : 'sql'),
     database: { url, urlSource, directUrl, schema, table: tableName, lockWaitMs, lockTimeoutMs, lockRetries, statementTimeoutMs },
     git: { main: typeof main === 'string' && main !== '' ? main : null },
+    schema: { files: typeof schemaFiles === 'string' && schemaFiles !== '' ? schemaFiles : null },
   };
 }
 

@@ -129,7 +129,7 @@ async function run(name: string, what: string, done: CheckedRevision[], fn: () =
  * Runs `fn` on a throwaway database: PGlite in memory, or a temporary database on the
  * configured server, dropped afterwards whatever happens (an interrupt included).
  */
-async function withThrowaway<T>(ctx: Context, config: Config, fn: (db: Driver, label: string) => Promise<T>): Promise<T> {
+export async function withThrowaway<T>(ctx: Context, config: Config, fn: (db: Driver, label: string) => Promise<T>): Promise<T> {
   const opts: OpenOptions = {
     baseDir: config.root,
     lockTimeoutMs: config.database.lockTimeoutMs,

@@ -67,14 +67,19 @@ export function openPostgres(url: string, connectTimeoutS: number): PostgresDriv
   const track = <T>(p: Promise<T>): Promise<T> => {
     inflight.add(p);
     const done = () => inflight.delete(p);
-    p.then(done, done);
+    p.then(() => {
+      connected = true;
+      done();
+    }, done);
     return p;
   };
 
   /** What a failed statement throws: fmig's own UnreachableError when the connection is gone. */
+  // Errors while connecting are open.ts's to explain (no such database, bad password ...).
+  let connected = false;
   const failure = (e: unknown): unknown => {
     const reason = e instanceof ScriptFailed ? e.reason : e;
-    if (!isConnectionLoss(reason)) return scrub(e, password);
+    if (!connected || !isConnectionLoss(reason)) return scrub(e, password);
     lost = true;
     return connectionLost(display);
   };

@@ -75,8 +75,13 @@ const COMMANDS: Spec[] = [
     usage: 'down [target]',
     aliases: ['downgrade'],
     description: 'Revert -1 (default), -N, down to a revision id (it stays applied), or base',
-    options: [['--dry-run', 'Print the plan and the SQL; change nothing']],
-    run: async (ctx, [target], o) => plain(await (await import('./commands/down.js')).down(ctx, { target, dryRun: !!o.dryRun })),
+    options: [
+      ['--dry-run', 'Print the plan and the SQL; change nothing'],
+      ['--accept-edited', 'Run down files edited since their revision was applied, as they are now'],
+      ['--from-ledger', 'Run the down SQL the ledger kept when each revision was applied, not the files'],
+    ],
+    run: async (ctx, [target], o) =>
+      plain(await (await import('./commands/down.js')).down(ctx, { target, dryRun: !!o.dryRun, acceptEdited: !!o.acceptEdited, fromLedger: !!o.fromLedger })),
   },
   {
     name: 'status',

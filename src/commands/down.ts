@@ -1,7 +1,7 @@
 /** `fmig down [target]`: reverts -1 (default), -N, down to a revision id (it stays applied), or base. */
 import { relative } from 'node:path';
 import { parseDirectives } from '../core/directives.js';
-import { MigrationFailed, StateError } from '../core/errors.js';
+import { MigrationFailed, StateError, UsageError } from '../core/errors.js';
 import type { Folder, Revision } from '../core/folder.js';
 import { parseDownTarget, planDown } from '../core/plan.js';
 import { describeExecution, planExecution } from '../core/transactions.js';
@@ -16,7 +16,14 @@ import { tuneForDatabaseWork } from './tuning.js';
 export interface DownOptions {
   target?: string;
   dryRun?: boolean;
+  /** Run down files edited since their revision was applied, as they are now. */
+  acceptEdited?: boolean;
+  /** Run the down SQL the ledger kept when each revision was applied, not the files. */
+  fromLedger?: boolean;
 }
+
+/** Which text a revert runs: the down file (an edited one refused, or accepted), or the ledger's copy. */
+export type DownChoice = 'refuse-edited' | 'accept-edited' | 'ledger';
 
 export interface DownResult {
   reverted: { revision: string; ms: number }[];
@@ -28,6 +35,10 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
   tuneForDatabaseWork();
   const config = await ctx.config();
   const target = parseDownTarget(opts.target);
+  if (opts.acceptEdited && opts.fromLedger) {
+    throw new UsageError('--accept-edited and --from-ledger choose different texts to run: give one of them');
+  }
+  const choice: DownChoice = opts.fromLedger ? 'ledger' : opts.acceptEdited ? 'accept-edited' : 'refuse-edited';
   const folder = await loadFolder(config);
   const dirLabel = relative(config.root, config.dir) || '.';
 
@@ -42,7 +53,7 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
     }
     const byId = new Map(rows.map((r) => [r.revision, r]));
     const ids = planDown(rows, target);
-    const sources = await downSources(db, ledger, ids.map((id) => byId.get(id)!), folder, dirLabel);
+    const sources = await downSources(db, ledger, ids.map((id) => byId.get(id)!), folder, dirLabel, choice);
 
     if (opts.dryRun) {
       const plan = sources.map((s) => ({ revision: s.revision, source: s.label, execution: describeExecution(planExecution(s.text, s.noTransaction)) }));
@@ -91,16 +102,26 @@ export function fileOf(row: LedgerRow, folder: Folder): Revision | undefined {
 }
 
 /**
- * What each revert runs: the down file in the folder; for a revision whose files are gone,
- * the down SQL the ledger kept (read only for those). Refuses before anything runs if any
- * revision is irreversible.
+ * What each revert runs: the down file in the folder; for a revision whose files are gone (or
+ * for all, with `choice` 'ledger'), the down SQL the ledger kept (read only for those). Refuses
+ * before anything runs if any revision is irreversible, or (unless `choice` says otherwise) if
+ * a down file was edited since its revision was applied.
  */
-export async function downSources(db: Session, ledger: LedgerName, rows: LedgerRow[], folder: Folder, dirLabel: string): Promise<DownSource[]> {
-  const kept = await readDownSql(db, ledger, rows.filter((r) => !fileOf(r, folder)).map((r) => r.revision));
+export async function downSources(
+  db: Session,
+  ledger: LedgerName,
+  rows: LedgerRow[],
+  folder: Folder,
+  dirLabel: string,
+  choice: DownChoice = 'refuse-edited',
+): Promise<DownSource[]> {
+  const fromLedger = (r: LedgerRow) => choice === 'ledger' || !fileOf(r, folder);
+  if (choice === 'refuse-edited') refuseEditedDowns(rows, folder, dirLabel);
+  const kept = await readDownSql(db, ledger, rows.filter(fromLedger).map((r) => r.revision));
   const missing: string[] = [];
   const sources: DownSource[] = [];
   for (const row of rows) {
-    const rev = fileOf(row, folder);
+    const rev = choice === 'ledger' ? undefined : fileOf(row, folder);
     const text = kept.get(row.revision);
     if (rev?.down) {
       sources.push({ revision: row.revision, label: `${dirLabel}/${rev.down.name}`, text: rev.down.text, checksum: rev.down.checksum, noTransaction: rev.down.noTransaction });
@@ -114,7 +135,11 @@ export async function downSources(db: Session, ledger: LedgerName, rows: LedgerR
         noTransaction: parseDirectives(body, 'down').directives.noTransaction,
       });
     } else {
-      missing.push(rev ? `${rev.id}_${rev.slug} (${dirLabel}/${rev.up.name.replace(/\.up\.sql$/, '.down.sql')} does not exist)` : `${row.revision}_${row.slug} (no files, and the ledger kept no down SQL)`);
+      missing.push(
+        rev
+          ? `${rev.id}_${rev.slug} (${dirLabel}/${rev.up.name.replace(/\.up\.sql$/, '.down.sql')} does not exist)`
+          : `${row.revision}_${row.slug} (${choice === 'ledger' && fileOf(row, folder) ? 'it was applied without a down file: ' : 'no files, and '}the ledger kept no down SQL)`,
+      );
     }
   }
   if (missing.length) {
@@ -125,4 +150,22 @@ export async function downSources(db: Session, ledger: LedgerName, rows: LedgerR
     );
   }
   return sources;
+}
+
+/**
+ * A down file edited since its revision was applied is not run without the user saying which
+ * text they mean: the file as it is now, or what the ledger kept. A down file written for a
+ * revision applied without one (the ledger kept none) is what makes it reversible: it runs.
+ */
+function refuseEditedDowns(rows: LedgerRow[], folder: Folder, dirLabel: string): void {
+  const edited = rows.flatMap((row) => {
+    const down = fileOf(row, folder)?.down;
+    return down && row.down_checksum !== null && down.checksum !== row.down_checksum ? [`${dirLabel}/${down.name}`] : [];
+  });
+  if (!edited.length) return;
+  throw new StateError(
+    'down-edited',
+    `refusing to revert anything: ${edited.length === 1 ? 'this down file was' : 'these down files were'} edited since ${edited.length === 1 ? 'its revision was' : 'their revisions were'} applied:\n  ${edited.join('\n  ')}`,
+    'after reviewing the edit, `fmig down --accept-edited` runs the files as they are now; `fmig down --from-ledger` runs the down SQL the ledger kept when each revision was applied',
+  );
 }

@@ -135,8 +135,9 @@ const COMMANDS: Spec[] = [
   {
     name: 'hook',
     usage: 'hook <action>',
-    description: 'install | uninstall: a git pre-commit hook running fmig verify --staged, keeping any hook already there',
-    run: async (ctx, [action]) => plain(await (await import('./commands/hook.js')).hook(ctx, action)),
+    description: 'install | uninstall: git pre-commit and pre-merge-commit hooks running fmig verify --staged, keeping any hook already there',
+    options: [['--sync', 'Also post-checkout and post-merge hooks running fmig sync (the embedded development database)']],
+    run: async (ctx, [action], o) => plain(await (await import('./commands/hook.js')).hook(ctx, action, { sync: !!o.sync })),
   },
   {
     name: 'resolve',

@@ -10,6 +10,7 @@ import { readDownSql, type LedgerName, type LedgerRow } from '../adapters/db/led
 import { revertRevision, RevisionFailed, runEnv, type DownSource } from './apply.js';
 import type { Context } from './context.js';
 import { fmtMs } from './up.js';
+import { catchInterrupts, Interrupted } from './interrupt.js';
 import { loadFolder, withDatabase } from './project.js';
 import { tuneForDatabaseWork } from './tuning.js';
 
@@ -42,53 +43,70 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
   const folder = await loadFolder(config);
   const dirLabel = relative(config.root, config.dir) || '.';
 
-  return withDatabase(ctx, config, opts.dryRun ? 'read' : 'write', async ({ db, ledger, rows }) => {
-    const failed = rows.filter((r) => r.finished_at === null);
-    if (failed.length) {
-      throw new StateError(
-        'failed-revision',
-        `refusing to revert: ${failed.map((r) => r.revision).join(', ')} stopped part-way`,
-        'finish it with `fmig up --resume`, or clean up by hand and `fmig repair --yes`',
-      );
-    }
-    const byId = new Map(rows.map((r) => [r.revision, r]));
-    const ids = planDown(rows, target);
-    const sources = await downSources(db, ledger, ids.map((id) => byId.get(id)!), folder, dirLabel, choice);
+  const stop = opts.dryRun ? null : catchInterrupts(ctx.report);
+  try {
+    return await revert();
+  } finally {
+    stop?.dispose();
+  }
 
-    if (opts.dryRun) {
-      const plan = sources.map((s) => ({ revision: s.revision, source: s.label, execution: describeExecution(planExecution(s.text, s.noTransaction)) }));
-      if (!plan.length) ctx.report.line('nothing to revert');
-      else ctx.report.line(`-- dry run: ${plan.length} revision(s) would be reverted, newest first; nothing is changed`);
-      for (const [i, p] of plan.entries()) {
-        ctx.report.line('');
-        ctx.report.line(`-- ${p.source}: ${p.execution}`);
-        ctx.report.line(sources[i].text.replace(/\s+$/, ''));
-      }
-      return { reverted: [], plan, dryRun: true };
-    }
-
-    if (!sources.length) ctx.report.line('nothing to revert');
-    const env = await runEnv(db, ledger, config, dirLabel);
-    const done: DownResult['reverted'] = [];
-    for (const src of sources) {
-      ctx.report.progress(`reverting ${src.revision} (${done.length + 1}/${sources.length})`);
-      try {
-        const ms = await revertRevision(env, src);
-        done.push({ revision: src.revision, ms: Math.round(ms) });
-        ctx.report.line(`reverted ${src.revision}${slugOf(byId.get(src.revision)!)} (${fmtMs(ms)})`);
-      } catch (e) {
-        if (!(e instanceof RevisionFailed)) throw e;
-        const left = e.partial
-          ? `${src.revision} is still applied, but part of its down ran (its ledger row records the error)`
-          : `${src.revision}'s down was rolled back: it is still applied`;
-        throw new MigrationFailed(
-          `reverting ${src.revision} failed\n${e.report}\n\ndatabase state: ${left}; ${done.length} revision(s) reverted by this run`,
-          'fix the down file and run `fmig down` again',
+  function revert() {
+    return withDatabase(ctx, config, opts.dryRun ? 'read' : 'write', async ({ db, ledger, rows }) => {
+      const failed = rows.filter((r) => r.finished_at === null);
+      if (failed.length) {
+        throw new StateError(
+          'failed-revision',
+          `refusing to revert: ${failed.map((r) => r.revision).join(', ')} stopped part-way`,
+          'finish it with `fmig up --resume`, or clean up by hand and `fmig repair --yes`',
         );
       }
-    }
-    return { reverted: done, dryRun: false };
-  });
+      const byId = new Map(rows.map((r) => [r.revision, r]));
+      const ids = planDown(rows, target);
+      const sources = await downSources(db, ledger, ids.map((id) => byId.get(id)!), folder, dirLabel, choice);
+
+      if (opts.dryRun) {
+        const plan = sources.map((s) => ({ revision: s.revision, source: s.label, execution: describeExecution(planExecution(s.text, s.noTransaction)) }));
+        if (!plan.length) ctx.report.line('nothing to revert');
+        else ctx.report.line(`-- dry run: ${plan.length} revision(s) would be reverted, newest first; nothing is changed`);
+        for (const [i, p] of plan.entries()) {
+          ctx.report.line('');
+          ctx.report.line(`-- ${p.source}: ${p.execution}`);
+          ctx.report.line(sources[i].text.replace(/\s+$/, ''));
+        }
+        return { reverted: [], plan, dryRun: true };
+      }
+
+      if (!sources.length) ctx.report.line('nothing to revert');
+      const env = await runEnv(db, ledger, config, dirLabel);
+      stop?.watch(db);
+      const done: DownResult['reverted'] = [];
+      const applied = () => rows.filter((r) => r.finished_at !== null && !done.some((d) => d.revision === r.revision)).map((r) => r.revision);
+      const reverted = () => (done.length ? `reverted by this run: ${done.map((d) => d.revision).join(', ')}` : 'nothing reverted by this run');
+      for (const src of sources) {
+        ctx.report.progress(`reverting ${src.revision} (${done.length + 1}/${sources.length})`);
+        stop?.stopIfAsked(() => `${reverted()}; still applied: ${applied().join(', ') || 'none'}`);
+        try {
+          const ms = await revertRevision(env, src);
+          done.push({ revision: src.revision, ms: Math.round(ms) });
+          ctx.report.line(`reverted ${src.revision}${slugOf(byId.get(src.revision)!)} (${fmtMs(ms)})`);
+        } catch (e) {
+          if (stop?.signal && !(e instanceof Interrupted)) {
+            const what = e instanceof RevisionFailed && e.partial ? `part of ${src.revision}'s down ran before it was cancelled (its ledger row records the error)` : `${src.revision}'s down was cancelled and rolled back`;
+            throw new Interrupted(stop.signal, `interrupted by ${stop.signal}: ${what}; ${reverted()}; still applied: ${applied().join(', ') || 'none'}`, 'run `fmig down` again to go on; `fmig status` shows the state');
+          }
+          if (!(e instanceof RevisionFailed)) throw e;
+          const left = e.partial
+            ? `${src.revision} is still applied, but part of its down ran (its ledger row records the error)`
+            : `${src.revision}'s down was rolled back: it is still applied`;
+          throw new MigrationFailed(
+            `reverting ${src.revision} failed\n${e.report}\n\ndatabase state: ${left}; ${done.length} revision(s) reverted by this run`,
+            'fix the down file and run `fmig down` again',
+          );
+        }
+      }
+      return { reverted: done, dryRun: false };
+    });
+  }
 }
 
 function slugOf(row: LedgerRow): string {

@@ -90,9 +90,14 @@ const COMMANDS: Spec[] = [
     usage: 'down [target]',
     aliases: ['downgrade'],
     description: 'Revert -1 (default), -N, down to a revision id (it stays applied), or base',
-    options: [['--dry-run', 'Print the plan and the SQL; change nothing']],
+    options: [
+      ['--dry-run', 'Print the plan and the SQL; change nothing'],
+      ['--accept-edited', 'Run down files edited since their revision was applied, as they are now'],
+      ['--from-ledger', 'Run the down SQL the ledger kept when each revision was applied, not the files'],
+    ],
     examples: ['fmig down', 'fmig down -3 --dry-run', 'fmig down 000040_add_users'],
-    run: async (ctx, [target], o) => plain(await (await import('./commands/down.js')).down(ctx, { target, dryRun: !!o.dryRun })),
+    run: async (ctx, [target], o) =>
+      plain(await (await import('./commands/down.js')).down(ctx, { target, dryRun: !!o.dryRun, acceptEdited: !!o.acceptEdited, fromLedger: !!o.fromLedger })),
   },
   {
     name: 'status',
@@ -152,9 +157,10 @@ const COMMANDS: Spec[] = [
   {
     name: 'hook',
     usage: 'hook <action>',
-    description: 'install | uninstall: a git pre-commit hook running fmig verify --staged, keeping any hook already there',
-    examples: ['fmig hook install', 'fmig hook uninstall'],
-    run: async (ctx, [action]) => plain(await (await import('./commands/hook.js')).hook(ctx, action)),
+    description: 'install | uninstall: git pre-commit and pre-merge-commit hooks running fmig verify --staged, keeping any hook already there',
+    options: [['--sync', 'Also post-checkout and post-merge hooks running fmig sync (the embedded development database)']],
+    examples: ['fmig hook install', 'fmig hook install --sync', 'fmig hook uninstall'],
+    run: async (ctx, [action], o) => plain(await (await import('./commands/hook.js')).hook(ctx, action, { sync: !!o.sync })),
   },
   {
     name: 'resolve',

@@ -11,13 +11,21 @@ import { refuseMetaCommands, revertRevision, RevisionFailed, runEnv, type DownSo
 import type { Context } from './context.js';
 import { hintFor } from './failure-hint.js';
 import { fmtMs } from './up.js';
+import { catchInterrupts, Interrupted } from './interrupt.js';
 import { loadFolder, withDatabase } from './project.js';
 import { tuneForDatabaseWork } from './tuning.js';
 
 export interface DownOptions {
   target?: string;
   dryRun?: boolean;
+  /** Run down files edited since their revision was applied, as they are now. */
+  acceptEdited?: boolean;
+  /** Run the down SQL the ledger kept when each revision was applied, not the files. */
+  fromLedger?: boolean;
 }
+
+/** Which text a revert runs: the down file (an edited one refused, or accepted), or the ledger's copy. */
+export type DownChoice = 'refuse-edited' | 'accept-edited' | 'ledger';
 
 export interface DownResult {
   reverted: { revision: string; ms: number }[];
@@ -29,64 +37,87 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
   tuneForDatabaseWork();
   const config = await ctx.config();
   const target = parseDownTarget(opts.target);
+  if (opts.acceptEdited && opts.fromLedger) {
+    throw new UsageError('--accept-edited and --from-ledger choose different texts to run: give one of them');
+  }
+  const choice: DownChoice = opts.fromLedger ? 'ledger' : opts.acceptEdited ? 'accept-edited' : 'refuse-edited';
   const folder = await loadFolder(config);
   const dirLabel = relative(config.root, config.dir) || '.';
 
-  return withDatabase(ctx, config, opts.dryRun ? 'read' : 'write', async ({ db, ledger, rows }) => {
-    const failed = rows.filter((r) => r.finished_at === null);
-    if (failed.length) {
-      throw new StateError(
-        'failed-revision',
-        `refusing to revert: ${failed.map((r) => r.revision).join(', ')} stopped part-way`,
-        'finish it with `fmig up --resume`, or clean up by hand and `fmig repair --yes`',
-      );
-    }
-    const byId = new Map(rows.map((r) => [r.revision, r]));
-    if (target.kind === 'revision' && !byId.has(target.id) && !folder.byId.has(target.id)) {
-      throw new UsageError(`revision ${target.id} is not in the folder`, 'see `fmig history` for the revisions there are');
-    }
-    const ids = planDown(rows, target);
-    const sources = await downSources(db, ledger, ids.map((id) => byId.get(id)!), folder, dirLabel);
-    refuseMetaCommands(sources);
+  const stop = opts.dryRun ? null : catchInterrupts(ctx.report);
+  try {
+    return await revert();
+  } finally {
+    stop?.dispose();
+  }
 
-    if (opts.dryRun) {
-      const plan = sources.map((s) => ({ revision: s.revision, source: s.label, execution: describeExecution(planExecution(s.text, s.noTransaction)) }));
-      if (!plan.length) ctx.report.line('nothing to revert');
-      else ctx.report.line(`-- dry run: ${plan.length} revision(s) would be reverted, newest first; nothing is changed`);
-      for (const [i, p] of plan.entries()) {
-        ctx.report.line('');
-        ctx.report.line(`-- ${p.source}: ${p.execution}`);
-        ctx.report.line(sources[i].text.replace(/\s+$/, ''));
-      }
-      return { reverted: [], plan, dryRun: true };
-    }
-
-    if (!sources.length) ctx.report.line('nothing to revert');
-    const env = await runEnv(db, ledger, config, dirLabel);
-    env.notice = (m) => ctx.report.line(m);
-    const { lockRetries } = await import('./lock-retry.js');
-    const retrying = lockRetries(db, config, ctx.report);
-    const done: DownResult['reverted'] = [];
-    for (const src of sources) {
-      ctx.report.progress(`reverting ${src.revision} (${done.length + 1}/${sources.length})`);
-      try {
-        const ms = await retrying(src.revision, (from) => revertRevision(env, src, from));
-        done.push({ revision: src.revision, ms: Math.round(ms) });
-        ctx.report.line(`reverted ${src.revision}${slugOf(byId.get(src.revision)!)} (${fmtMs(ms)})`);
-      } catch (e) {
-        if (!(e instanceof RevisionFailed)) throw e;
-        const left = e.partial
-          ? `${src.revision} is still applied, but part of its down ran (its ledger row records the error)`
-          : `${src.revision}'s down was rolled back: it is still applied`;
-        throw new MigrationFailed(
-          `reverting ${src.revision} failed\n${e.report}\n\ndatabase state: ${left}; ${done.length} revision(s) reverted by this run`,
-          hintFor(e, 'fix the down file and run `fmig down` again', 'fmig down'),
-          { revision: src.revision, ...e.fields },
+  function revert() {
+    return withDatabase(ctx, config, opts.dryRun ? 'read' : 'write', async ({ db, ledger, rows }) => {
+      const failed = rows.filter((r) => r.finished_at === null);
+      if (failed.length) {
+        throw new StateError(
+          'failed-revision',
+          `refusing to revert: ${failed.map((r) => r.revision).join(', ')} stopped part-way`,
+          'finish it with `fmig up --resume`, or clean up by hand and `fmig repair --yes`',
         );
       }
-    }
-    return { reverted: done, dryRun: false };
-  });
+      const byId = new Map(rows.map((r) => [r.revision, r]));
+      if (target.kind === 'revision' && !byId.has(target.id) && !folder.byId.has(target.id)) {
+        throw new UsageError(`revision ${target.id} is not in the folder`, 'see `fmig history` for the revisions there are');
+      }
+      const ids = planDown(rows, target);
+      const sources = await downSources(db, ledger, ids.map((id) => byId.get(id)!), folder, dirLabel, choice);
+      refuseMetaCommands(sources);
+
+      if (opts.dryRun) {
+        const plan = sources.map((s) => ({ revision: s.revision, source: s.label, execution: describeExecution(planExecution(s.text, s.noTransaction)) }));
+        if (!plan.length) ctx.report.line('nothing to revert');
+        else ctx.report.line(`-- dry run: ${plan.length} revision(s) would be reverted, newest first; nothing is changed`);
+        for (const [i, p] of plan.entries()) {
+          ctx.report.line('');
+          ctx.report.line(`-- ${p.source}: ${p.execution}`);
+          ctx.report.line(sources[i].text.replace(/\s+$/, ''));
+        }
+        return { reverted: [], plan, dryRun: true };
+      }
+
+      if (!sources.length) ctx.report.line('nothing to revert');
+      const env = await runEnv(db, ledger, config, dirLabel);
+      env.notice = (m) => ctx.report.line(m);
+      stop?.watch(db);
+      const { lockRetries } = await import('./lock-retry.js');
+      const retrying = lockRetries(db, config, ctx.report);
+      const done: DownResult['reverted'] = [];
+      const applied = () => rows.filter((r) => r.finished_at !== null && !done.some((d) => d.revision === r.revision)).map((r) => r.revision);
+      const reverted = () => (done.length ? `reverted by this run: ${done.map((d) => d.revision).join(', ')}` : 'nothing reverted by this run');
+      for (const src of sources) {
+        ctx.report.progress(`reverting ${src.revision} (${done.length + 1}/${sources.length})`);
+        try {
+          const ms = await retrying(src.revision, (from) => {
+            stop?.stopIfAsked(() => `${reverted()}; still applied: ${applied().join(', ') || 'none'}`);
+            return revertRevision(env, src, from);
+          });
+          done.push({ revision: src.revision, ms: Math.round(ms) });
+          ctx.report.line(`reverted ${src.revision}${slugOf(byId.get(src.revision)!)} (${fmtMs(ms)})`);
+        } catch (e) {
+          if (stop?.signal && !(e instanceof Interrupted)) {
+            const what = e instanceof RevisionFailed && e.partial ? `part of ${src.revision}'s down ran before it was cancelled (its ledger row records the error)` : `${src.revision}'s down was cancelled and rolled back`;
+            throw new Interrupted(stop.signal, `interrupted by ${stop.signal}: ${what}; ${reverted()}; still applied: ${applied().join(', ') || 'none'}`, 'run `fmig down` again to go on; `fmig status` shows the state');
+          }
+          if (!(e instanceof RevisionFailed)) throw e;
+          const left = e.partial
+            ? `${src.revision} is still applied, but part of its down ran (its ledger row records the error)`
+            : `${src.revision}'s down was rolled back: it is still applied`;
+          throw new MigrationFailed(
+            `reverting ${src.revision} failed\n${e.report}\n\ndatabase state: ${left}; ${done.length} revision(s) reverted by this run`,
+            hintFor(e, 'fix the down file and run `fmig down` again', 'fmig down'),
+            { revision: src.revision, ...e.fields },
+          );
+        }
+      }
+      return { reverted: done, dryRun: false };
+    });
+  }
 }
 
 function slugOf(row: LedgerRow): string {
@@ -100,16 +131,26 @@ export function fileOf(row: LedgerRow, folder: Folder): Revision | undefined {
 }
 
 /**
- * What each revert runs: the down file in the folder; for a revision whose files are gone,
- * the down SQL the ledger kept (read only for those). Refuses before anything runs if any
- * revision is irreversible.
+ * What each revert runs: the down file in the folder; for a revision whose files are gone (or
+ * for all, with `choice` 'ledger'), the down SQL the ledger kept (read only for those). Refuses
+ * before anything runs if any revision is irreversible, or (unless `choice` says otherwise) if
+ * a down file was edited since its revision was applied.
  */
-export async function downSources(db: Session, ledger: LedgerName, rows: LedgerRow[], folder: Folder, dirLabel: string): Promise<DownSource[]> {
-  const kept = await readDownSql(db, ledger, rows.filter((r) => !fileOf(r, folder)).map((r) => r.revision));
+export async function downSources(
+  db: Session,
+  ledger: LedgerName,
+  rows: LedgerRow[],
+  folder: Folder,
+  dirLabel: string,
+  choice: DownChoice = 'refuse-edited',
+): Promise<DownSource[]> {
+  const fromLedger = (r: LedgerRow) => choice === 'ledger' || !fileOf(r, folder);
+  if (choice === 'refuse-edited') refuseEditedDowns(rows, folder, dirLabel);
+  const kept = await readDownSql(db, ledger, rows.filter(fromLedger).map((r) => r.revision));
   const missing: string[] = [];
   const sources: DownSource[] = [];
   for (const row of rows) {
-    const rev = fileOf(row, folder);
+    const rev = choice === 'ledger' ? undefined : fileOf(row, folder);
     const text = kept.get(row.revision);
     if (rev?.down) {
       sources.push({ revision: row.revision, label: `${dirLabel}/${rev.down.name}`, text: rev.down.text, checksum: rev.down.checksum, noTransaction: rev.down.noTransaction });
@@ -123,7 +164,11 @@ export async function downSources(db: Session, ledger: LedgerName, rows: LedgerR
         noTransaction: parseDirectives(body, 'down').directives.noTransaction,
       });
     } else {
-      missing.push(rev ? `${rev.id}_${rev.slug} (${dirLabel}/${rev.up.name.replace(/\.up\.sql$/, '.down.sql')} does not exist)` : `${row.revision}_${row.slug} (no files, and the ledger kept no down SQL)`);
+      missing.push(
+        rev
+          ? `${rev.id}_${rev.slug} (${dirLabel}/${rev.up.name.replace(/\.up\.sql$/, '.down.sql')} does not exist)`
+          : `${row.revision}_${row.slug} (${choice === 'ledger' && fileOf(row, folder) ? 'it was applied without a down file: ' : 'no files, and '}the ledger kept no down SQL)`,
+      );
     }
   }
   if (missing.length) {
@@ -134,4 +179,22 @@ export async function downSources(db: Session, ledger: LedgerName, rows: LedgerR
     );
   }
   return sources;
+}
+
+/**
+ * A down file edited since its revision was applied is not run without the user saying which
+ * text they mean: the file as it is now, or what the ledger kept. A down file written for a
+ * revision applied without one (the ledger kept none) is what makes it reversible: it runs.
+ */
+function refuseEditedDowns(rows: LedgerRow[], folder: Folder, dirLabel: string): void {
+  const edited = rows.flatMap((row) => {
+    const down = fileOf(row, folder)?.down;
+    return down && row.down_checksum !== null && down.checksum !== row.down_checksum ? [`${dirLabel}/${down.name}`] : [];
+  });
+  if (!edited.length) return;
+  throw new StateError(
+    'down-edited',
+    `refusing to revert anything: ${edited.length === 1 ? 'this down file was' : 'these down files were'} edited since ${edited.length === 1 ? 'its revision was' : 'their revisions were'} applied:\n  ${edited.join('\n  ')}`,
+    'after reviewing the edit, `fmig down --accept-edited` runs the files as they are now; `fmig down --from-ledger` runs the down SQL the ledger kept when each revision was applied',
+  );
 }

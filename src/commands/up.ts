@@ -9,6 +9,7 @@ import type { Context } from './context.js';
 import { hintFor } from './failure-hint.js';
 import { requireOneHead } from './heads.js';
 import { knownLedger } from './known-ledger.js';
+import { catchInterrupts, Interrupted, type Interruption } from './interrupt.js';
 import { embeddedAbsent, loadFolder, readDownFiles, withDatabase, type Opened } from './project.js';
 import { tuneForDatabaseWork } from './tuning.js';
 
@@ -53,6 +54,7 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   // something to do takes the lock and creates the ledger, and it reads those down files (a bad
   // one stops it) before either.
   let reached = false;
+  const stop = catchInterrupts(ctx.report);
   const hasWork = async (rows: LedgerEntry[], folder: Folder) => {
     reached = true;
     const ids = toApply(rows, folder);
@@ -60,15 +62,17 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
     await readDownFiles(config, folder, ids);
     return true;
   };
-  // An embedded database whose state file shows nothing to do is not even started.
-  const known = knownLedger(config);
-  if (known && !toApply(known, (loaded = await prepare(true))).length) return run(known, loaded);
   try {
+    // An embedded database whose state file shows nothing to do is not even started.
+    const known = knownLedger(config);
+    if (known && !toApply(known, (loaded = await prepare(true))).length) return await run(known, loaded);
     return await withDatabase(ctx, config, hasWork, (opened, folder) => run(opened.rows, folder, opened), () => (loaded ? Promise.resolve(loaded) : prepare(true)));
   } catch (e) {
     // Bad input wins over a database that could not be reached: the down files are checked.
     if (e instanceof UnreachableError && loaded && !reached) await readDownFiles(config, loaded);
     throw e;
+  } finally {
+    stop.dispose();
   }
 
   /** What a run applies: the revisions that stopped part-way (resumed), then those the plan adds. */
@@ -112,6 +116,7 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
       return { applied: done, pending: [], dryRun: false };
     }
     const { db, ledger } = opened!;
+    stop.watch(db);
     // Read before the lock (hasWork), unless another run changed the ledger in between.
     await readDownFiles(config, folder, [...failed.map((r) => r.revision), ...todo.map((r) => r.id)]);
     // The runner (splitter, error formatting) loads only when there is something to run.
@@ -125,7 +130,10 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
       for (const row of failed) {
         const rev = folder.byId.get(row.revision)!;
         ctx.report.progress(`resuming ${rev.id}_${rev.slug} at statement ${(row.statements_done ?? 0) + 1} (${done.length + 1}/${total})`);
-        const ms = await retrying(`${rev.id}_${rev.slug}`, (from) => applyRevision(env, rev, from ?? row.statements_done ?? 0));
+        const ms = await retrying(`${rev.id}_${rev.slug}`, (from) => {
+          stop.stopIfAsked(() => interruptedState(state, done, [...failed.map((r) => r.revision), ...todo.map((r) => r.id)]));
+          return applyRevision(env, rev, from ?? row.statements_done ?? 0);
+        });
         done.push({ revision: rev.id, slug: rev.slug, ms: Math.round(ms), resumed: true });
         ctx.report.line(`resumed ${rev.id}_${rev.slug} (${fmtMs(ms)})`);
       }
@@ -135,12 +143,16 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
       } else {
         for (const rev of todo) {
           ctx.report.progress(`applying ${rev.id}_${rev.slug} (${done.length + 1}/${total})`);
-          const ms = await retrying(`${rev.id}_${rev.slug}`, (from) => applyRevision(env, rev, from));
+          const ms = await retrying(`${rev.id}_${rev.slug}`, (from) => {
+            stop.stopIfAsked(() => interruptedState(state, done, todo.map((r) => r.id).filter((id) => !done.some((d) => d.revision === id))));
+            return applyRevision(env, rev, from);
+          });
           done.push({ revision: rev.id, slug: rev.slug, ms: Math.round(ms) });
           ctx.report.line(`applied ${rev.id}_${rev.slug} (${fmtMs(ms)})`);
         }
       }
     } catch (e) {
+      if (stop.signal && !(e instanceof Interrupted)) throw interruptedBy(stop, e instanceof RevisionFailed ? e : null, e, folder, opts, state, done);
       if (!(e instanceof RevisionFailed)) throw e;
       throw new MigrationFailed(failureMessage(e, folder, opts, state, done), failureHint(e, opts), { revision: e.revision, ...e.fields });
     }
@@ -219,6 +231,38 @@ function failureMessage(e: RevisionFailed, folder: Folder, opts: UpOptions, stat
   else left = `${name} was rolled back and left no trace`;
   const before = opts.singleTransaction ? '' : done.length ? `; ${done.length} revision(s) applied by this run stay applied` : '';
   return `${name} failed\n${e.report}\n\ndatabase state: ${left}${before}; ${appliedNow} revision(s) applied in all`;
+}
+
+/** What a signal left: the runs's revisions applied, the total, what is still pending. */
+function interruptedState(state: Comparison, done: UpResult['applied'], pending: string[]): string {
+  const ran = done.length ? `applied by this run: ${done.map((d) => `${d.revision}_${d.slug}`).join(', ')}` : 'nothing applied by this run';
+  return `${ran}; ${state.applied.length + done.length} revision(s) applied in all${pending.length ? `; not applied: ${pending.join(', ')}` : ''}`;
+}
+
+/** The error a run stopped by a signal ends with: the cancelled revision's state, then what is applied. */
+function interruptedBy(
+  stop: Interruption,
+  failed: RevisionFailed | null,
+  e: unknown,
+  folder: Folder,
+  opts: UpOptions,
+  state: Comparison,
+  done: UpResult['applied'],
+): Interrupted {
+  const signal = stop.signal!;
+  let cancelled: string;
+  if (failed) {
+    const rev = folder.byId.get(failed.revision);
+    const name = rev ? `${rev.id}_${rev.slug}` : failed.revision;
+    if (opts.singleTransaction) cancelled = `the running statement was cancelled and the whole run rolled back`;
+    else if (failed.partial) cancelled = `${name} was cancelled part-way: its ledger row records how far it got (\`fmig up --resume\` runs the rest)`;
+    else cancelled = `${name} was cancelled and rolled back`;
+  } else {
+    cancelled = `stopped: ${String((e as Error)?.message ?? e).split('\n')[0]}`;
+  }
+  const kept = opts.singleTransaction ? [] : done;
+  const pending = folder.graph.order().filter((id) => !state.applied.includes(id) && !kept.some((d) => d.revision === id));
+  return new Interrupted(signal, `interrupted by ${signal}: ${cancelled}; ${interruptedState(state, kept, pending)}`, 'run `fmig up` again to go on; `fmig status` shows the state');
 }
 
 function failureHint(e: RevisionFailed, opts: UpOptions): string {

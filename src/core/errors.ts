@@ -3,8 +3,8 @@
  * SPEC section 6; the CLI maps them to exit codes in one place.
  */
 
-/** 1: the input was understood but the state is wrong. 2: bad input. 3: database or lock unavailable. */
-export type ExitCode = 1 | 2 | 3;
+/** 1: the input was understood but the state is wrong. 2: bad input. 3: database or lock unavailable. 130/143: stopped by SIGINT/SIGTERM. */
+export type ExitCode = 1 | 2 | 3 | 130 | 143;
 
 export class FmigError extends Error {
   readonly exitCode: ExitCode;

@@ -51,6 +51,12 @@ export interface Driver extends Session {
   monitor(): Session | null;
   /** Takes the writers' lock of SPEC section 4 for the whole command; resolves to its release. Throws UnreachableError (exit 3) on timeout. */
   lock(options: LockOptions): Promise<() => Promise<void>>;
+  /**
+   * Asks the server to cancel the statements running on the work connection (they fail with
+   * SQLSTATE 57014, and their transaction rolls back as with any failure). Absent where a
+   * statement cannot be cancelled (PGlite runs it to its end in this process).
+   */
+  cancel?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -73,6 +73,15 @@ export function openPostgres(url: string, connectTimeoutS: number): PostgresDriv
     }, done);
     return p;
   };
+  // The work connection's statements not yet answered, for cancel(): postgres.js queries carry
+  // a cancel() that sends the server a cancel request on a connection of its own.
+  const running = new Set<{ cancel(): unknown }>();
+  const cancellable = <T extends Promise<unknown> & { cancel(): unknown }>(q: T): T => {
+    running.add(q);
+    const done = () => running.delete(q);
+    q.then(done, done);
+    return q;
+  };
 
   /** What a failed statement throws: fmig's own UnreachableError when the connection is gone. */
   // Errors while connecting are open.ts's to explain (no such database, bad password ...).
@@ -89,7 +98,7 @@ export function openPostgres(url: string, connectTimeoutS: number): PostgresDriv
       if (lost) throw connectionLost(display);
       try {
         // A plain array, as PGlite gives, rather than postgres.js's Result subclass.
-        return [...(await track(s.unsafe(text, (params ?? []) as postgres.ParameterOrJSON<never>[])))] as T[];
+        return [...(await track(cancellable(s.unsafe(text, (params ?? []) as postgres.ParameterOrJSON<never>[]))))] as T[];
       } catch (e) {
         throw failure(e);
       }
@@ -97,7 +106,7 @@ export function openPostgres(url: string, connectTimeoutS: number): PostgresDriv
     async exec(script: string) {
       if (lost) throw connectionLost(display);
       try {
-        await track(s.unsafe(script).simple());
+        await track(cancellable(s.unsafe(script).simple()));
       } catch (e) {
         throw failure(e);
       }
@@ -136,7 +145,7 @@ export function openPostgres(url: string, connectTimeoutS: number): PostgresDriv
       guard();
       if (lost) throw connectionLost(display);
       inTransaction = true;
-      const send = (script: string) => track(sql.unsafe(script).simple());
+      const send = (script: string) => track(cancellable(sql.unsafe(script).simple()));
       try {
         // Nothing of the revision is sent before the transaction is known to be open: were
         // BEGIN to fail, the scripts would otherwise run and commit one by one.
@@ -205,6 +214,13 @@ export function openPostgres(url: string, connectTimeoutS: number): PostgresDriv
           await conn.end({ timeout: 5 });
         }
       };
+    },
+    async cancel() {
+      // Only the oldest: on the one work connection, the statement the server is running. Those
+      // queued behind it fail in the aborted transaction or are never sent (and postgres.js
+      // mishandles a cancel of a statement queued in its pipeline).
+      const [current] = running;
+      await current?.cancel();
     },
     async abort() {
       closing = true;

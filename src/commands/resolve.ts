@@ -100,9 +100,9 @@ export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date
       const inUse = new Map<string, string>();
       for (const c of g.claimants) {
         if (mainNames.has(c.up)) inUse.set(c.slug, `published on ${git!.main}`);
-        else if (!revertible && ledgerNow?.rows.some((r) => r.revision === g.id && r.slug === c.slug)) inUse.set(c.slug, `applied in ${ledgerNow.display}`);
+        else if ((!revertible || opts.merge) && ledgerNow?.rows.some((r) => r.revision === g.id && r.slug === c.slug)) inUse.set(c.slug, `applied in ${ledgerNow.display}`);
       }
-      const { slugs, why } = inDevelopment(() => claimantOrder(g, rank, inUse, !!opts.merge), [...inUse.values()].some((how) => how.startsWith('applied')), ledgerNow?.display);
+      const { slugs, why } = inDevelopment(() => claimantOrder(g, rank, inUse, !!opts.merge), [...inUse.values()].some((how) => how.startsWith('applied')), ledgerNow?.display, revertible);
       order.set(g.id, slugs);
       ctx.report.line(`id ${g.id} stays with ${g.id}_${slugs[0]}: ${why}`);
     }
@@ -331,15 +331,18 @@ async function apply(changes: Changes, dir: string, tracked: Set<string>): Promi
 }
 
 /** A refusal because a revision is applied, where that database may be a development one: says that --yes moves it. */
-function inDevelopment<T>(fn: () => T, applied: boolean, display: string | undefined): T {
+function inDevelopment<T>(fn: () => T, applied: boolean, display: string | undefined, revertible: boolean): T {
   try {
     return fn();
   } catch (e) {
     if (!applied || !(e instanceof StateError)) throw e;
+    const how = 'reverts the applied revision there first (with the down SQL the ledger kept), renumbers it, and applies it again';
     throw new StateError(
       e.code,
       e.message,
-      `if ${display} is a development database, \`fmig resolve --yes\` reverts the applied revision there first (with the down SQL the ledger kept), moves it, and applies it again; otherwise ${e.hint}`,
+      revertible
+        ? `\`fmig resolve\` without --merge ${how}; or ${e.hint}`
+        : `if ${display} is a development database, \`fmig resolve --yes\` ${how}; otherwise ${e.hint}`,
     );
   }
 }

@@ -33,6 +33,7 @@ import { suite } from 'uvu';
 import postgres from 'postgres';
 import { PGlite } from '@electric-sql/pglite';
 import { writeState } from '../../dist/adapters/db/embedded-state.js';
+import { unpackTemplate } from '../../dist/adapters/db/pglite-template.js';
 
 const serverUrl = process.env.FMIG_TEST_DATABASE_URL || '';
 
@@ -90,8 +91,11 @@ async function buildTemplate() {
   if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return dir;
   const tmp = `${dir}.build-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
   try {
-    const db = await PGlite.create(tmp);
-    await db.close();
+    // The data directory the build packed, as fmig's first run uses it; initdb without one.
+    if (!unpackTemplate(tmp)) {
+      const db = await PGlite.create(tmp);
+      await db.close();
+    }
     fs.renameSync(tmp, dir);
   } catch (e) {
     // Another process won the race: its template is as good as ours.

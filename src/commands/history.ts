@@ -9,6 +9,7 @@ import { FmigError } from '../core/errors.js';
 import { drawGraph } from '../core/history-graph.js';
 import type { Context } from './context.js';
 import { loadFolder, withDatabase } from './project.js';
+import { knownLedger } from './known-ledger.js';
 
 export interface HistoryResult {
   revisions: { revision: string; slug: string; parents: string[]; applied: boolean | null }[];
@@ -41,6 +42,8 @@ export async function reachableLedger(ctx: Context, config: Config, without: str
   if (target.kind === 'pglite') {
     if (target.dir === null) return { rows: [], display: 'pglite://memory' };
     if (!existsSync(target.dir)) return null;
+    const known = knownLedger(config);
+    if (known) return { rows: known, display: `pglite://${target.label}` };
   }
   try {
     return await withDatabase(ctx, config, 'read', async ({ db, rows }) => ({ rows, display: db.display }));

@@ -114,9 +114,13 @@ export async function repositoryCopy() {
   return p;
 }
 
-/** Opens the database at `url` directly (not through the CLI), runs `fn(db)`, closes it. */
+/**
+ * Opens the database at `url` directly (not through the CLI), runs `fn(db)`, closes it. On the
+ * embedded database, closing records the default ledger in the state file as fmig does, so the
+ * CLI's next run with nothing to write need not start the database.
+ */
 export async function inspect(url, fn) {
-  const db = await openDatabase(url, { baseDir: os.tmpdir(), lockTimeoutMs: 10000, statementTimeoutMs: 0 });
+  const db = await openDatabase(url, { baseDir: os.tmpdir(), lockTimeoutMs: 10000, statementTimeoutMs: 0, ledger: { schema: 'public', table: 'fmig_ledger' } });
   try {
     return await fn(db);
   } finally {

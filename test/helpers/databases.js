@@ -18,8 +18,9 @@
  * - pglite: creating a data directory runs initdb in wasm (seconds), so it is done once per
  *   machine and PGlite version into a template under `scratchDir` (built aside, then
  *   renamed into place, so test processes racing to build it are safe), and each fresh
- *   database is a copy of it: `pglite:///<scratchDir>/fmig-db-<pid>-XXXX/pglite`. drop() removes the
- *   folder, the data directory's `.lock` sibling with it.
+ *   database is a copy of it: `pglite:///<scratchDir>/fmig-db-<pid>-XXXX/pglite`, with the state
+ *   file fmig would write beside it. drop() removes the folder, the data directory's `.lock`
+ *   and `.state` siblings with it.
  * - postgres: `CREATE DATABASE fmig_t_<random>` on that server; drop() runs
  *   `DROP DATABASE ... WITH (FORCE)`.
  */
@@ -31,6 +32,8 @@ import { createRequire } from 'node:module';
 import { suite } from 'uvu';
 import postgres from 'postgres';
 import { PGlite } from '@electric-sql/pglite';
+import { writeState } from '../../dist/adapters/db/embedded-state.js';
+import { unpackTemplate } from '../../dist/adapters/db/pglite-template.js';
 
 const serverUrl = process.env.FMIG_TEST_DATABASE_URL || '';
 
@@ -88,8 +91,11 @@ async function buildTemplate() {
   if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return dir;
   const tmp = `${dir}.build-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
   try {
-    const db = await PGlite.create(tmp);
-    await db.close();
+    // The data directory the build packed, as fmig's first run uses it; initdb without one.
+    if (!unpackTemplate(tmp)) {
+      const db = await PGlite.create(tmp);
+      await db.close();
+    }
     fs.renameSync(tmp, dir);
   } catch (e) {
     // Another process won the race: its template is as good as ours.
@@ -128,6 +134,9 @@ async function freshPglite() {
   const parent = fs.mkdtempSync(path.join(scratchDir, `fmig-db-${process.pid}-`));
   const dir = path.join(parent, 'pglite');
   fs.cpSync(from, dir, { recursive: true });
+  // What fmig would have recorded on closing it: no extension installed, so the first run loads
+  // only those its folder names, as on a database fmig made.
+  await writeState(dir, { extensions: [] });
   return {
     url: `pglite://${dir}`,
     dir,

@@ -73,7 +73,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
   const directUrl = directUrlOf(value('database.direct_url', database.direct_url), root, problems);
   const statementTimeoutMs = duration('database.statement_timeout', value('database.statement_timeout', database.statement_timeout, '0'), problems);
   const main = value('git.main', git.main);
-  const { url, urlSource } = databaseUrl(opts, () => value('database.url', database.url), root, problems);
+  const { url, urlSource } = databaseUrl(opts, () => value('database.url', database.url), root, problems, directUrl);
 
   if (problems.length) throw new ConfigError(label, problems);
   return {
@@ -273,10 +273,13 @@ function scan(s: string, i: number, inDefault: boolean, env: Record<string, stri
 
 const SOURCES = ['FMIG_DATABASE_URL', 'DATABASE_URL'] as const;
 
-/** The first URL found among --url, the environment, database.url and the default; checked. */
-function databaseUrl(opts: LoadOptions, fromFile: () => unknown, root: string, problems: string[]): { url: string; urlSource: string } {
+/** The first URL found among --url, FMIG_DATABASE_URL, database.direct_url, DATABASE_URL, database.url and the default; checked. */
+function databaseUrl(opts: LoadOptions, fromFile: () => unknown, root: string, problems: string[], directUrl: string | null): { url: string; urlSource: string } {
   let found: { url: string; urlSource: string } | undefined;
   if (opts.url) found = { url: opts.url, urlSource: '--url' };
+  if (!found && opts.env.FMIG_DATABASE_URL) found = { url: opts.env.FMIG_DATABASE_URL, urlSource: 'FMIG_DATABASE_URL' };
+  // The server itself, for migrating: before DATABASE_URL and database.url, which name the pooler the application uses.
+  if (!found && directUrl) return { url: directUrl, urlSource: 'database.direct_url' };
   for (const name of SOURCES) if (!found && opts.env[name]) found = { url: opts.env[name]!, urlSource: name };
   if (!found) {
     // Read only when it is the source, so an unset ${VAR} in it does not block `--url`.

@@ -182,7 +182,7 @@ forEachTarget('driver', (it, { target, fresh }) => {
       for (let i = 0; i < 5; i++) pids.add((await db.query('select pg_backend_pid() as pid'))[0].pid);
       assert.is(pids.size, 1);
       const release = await db.lock({ schema: 'public', table: 'fmig_ledger', timeoutMs: 5000 });
-      const holders = await db.query(`select pid from pg_locks where locktype = 'advisory' and granted`);
+      const holders = await db.query(`select pid from pg_locks where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())`);
       assert.is(holders.length, 1);
       assert.is.not(holders[0].pid, [...pids][0]);
       await release();

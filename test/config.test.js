@@ -81,9 +81,10 @@ files = "schema/**/*.sql"
   const c = await loadConfig({ cwd, env: {} });
   assert.is(c.file, path.join(cwd, 'migrate.toml'));
   assert.is(c.dir, path.join(cwd, 'db/migrations'));
+  // direct_url, the server itself, is what fmig migrates through.
   assert.equal(c.database, {
-    url: 'postgres://app@db.example:5432/app',
-    urlSource: 'database.url',
+    url: 'postgres://app@db-direct.example:5432/app',
+    urlSource: 'database.direct_url',
     schema: 'meta data',
     table: 'Ledger',
     directUrl: 'postgres://app@db-direct.example:5432/app',
@@ -175,6 +176,13 @@ test('a wrong type names the key and the expected type', async () => {
     const e = await fails({ cwd: await toml(text) });
     assert.equal(e.problems, [problem], text);
   }
+});
+
+test('direct_url comes after --url and FMIG_DATABASE_URL, before DATABASE_URL and database.url', async () => {
+  const cwd = await toml('[database]\nurl = "postgres://pooler:6432/app"\ndirect_url = "postgres://db:5432/app"\n');
+  assert.is((await loadConfig({ cwd, env: { DATABASE_URL: 'postgres://pooler2:6432/app' } })).database.url, 'postgres://db:5432/app');
+  assert.is((await loadConfig({ cwd, env: { FMIG_DATABASE_URL: 'postgres://other/app' } })).database.url, 'postgres://other/app');
+  assert.is((await loadConfig({ cwd, env: {}, url: 'postgres://cli/app' })).database.url, 'postgres://cli/app');
 });
 
 test('--lock-wait wins over database.lock_wait, and a bad one is named', async () => {

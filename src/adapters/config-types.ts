@@ -8,7 +8,7 @@ export interface Config {
   dir: string;
   database: {
     url: string;
-    /** Where the URL came from: `--url`, `FMIG_DATABASE_URL`, `DATABASE_URL`, `database.url` or `default`. */
+    /** Where the URL came from: `--url`, `FMIG_DATABASE_URL`, `database.direct_url`, `DATABASE_URL`, `database.url` or `default`. */
     urlSource: string;
     /** `database.direct_url`: the server itself, bypassing a transaction-pooling PgBouncer, for migrating; null when unset. */
     directUrl: string | null;

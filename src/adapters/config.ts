@@ -79,7 +79,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
   if (schemaFiles === '') problems.push('schema.files: must not be empty (a glob such as "schema/**/*.sql")');
   // A bad URL from --url or the environment is not migrate.toml's fault: it is reported on its own.
   const urlProblems: string[] = [];
-  const { url, urlSource } = databaseUrl(opts, () => value('database.url', database.url), root, problems, urlProblems);
+  const { url, urlSource } = databaseUrl(opts, () => value('database.url', database.url), root, problems, urlProblems, directUrl);
 
   if (problems.length) throw new ConfigError(label, [...problems, ...urlProblems]);
   if (urlProblems.length) throw new FmigError('bad-url', urlProblems.join('\n'), 2);
@@ -286,10 +286,13 @@ function scan(s: string, i: number, inDefault: boolean, env: Record<string, stri
 
 const SOURCES = ['FMIG_DATABASE_URL', 'DATABASE_URL'] as const;
 
-/** The first URL found among --url, the environment, database.url and the default; checked. */
-function databaseUrl(opts: LoadOptions, fromFile: () => unknown, root: string, problems: string[], urlProblems: string[]): { url: string; urlSource: string } {
+/** The first URL found among --url, FMIG_DATABASE_URL, database.direct_url, DATABASE_URL, database.url and the default; checked. */
+function databaseUrl(opts: LoadOptions, fromFile: () => unknown, root: string, problems: string[], urlProblems: string[], directUrl: string | null): { url: string; urlSource: string } {
   let found: { url: string; urlSource: string } | undefined;
   if (opts.url) found = { url: opts.url, urlSource: '--url' };
+  if (!found && opts.env.FMIG_DATABASE_URL) found = { url: opts.env.FMIG_DATABASE_URL, urlSource: 'FMIG_DATABASE_URL' };
+  // The server itself, for migrating: before DATABASE_URL and database.url, which name the pooler the application uses.
+  if (!found && directUrl) return { url: directUrl, urlSource: 'database.direct_url' };
   for (const name of SOURCES) if (!found && opts.env[name]) found = { url: opts.env[name]!, urlSource: name };
   if (!found) {
     // Read only when it is the source, so an unset ${VAR} in it does not block `--url`.

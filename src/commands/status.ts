@@ -1,6 +1,8 @@
 /** `fmig status [--check]`: applied heads, pending revisions, drift. */
 import { maskUrl } from '../adapters/db/driver.js';
+import type { Driver } from '../adapters/db/driver.js';
 import type { LedgerRow } from '../adapters/db/ledger.js';
+import type { Folder } from '../core/folder.js';
 import { compare, type Drift } from '../core/drift.js';
 import { FolderError } from '../core/errors.js';
 import type { FolderProblemsStatus } from './status-problems.js';
@@ -17,12 +19,14 @@ export interface StatusResult {
   drift: Drift[];
   /** The folder's heads; more than one means divergent heads. */
   heads: string[];
+  /** INVALID indexes left by the CREATE INDEX CONCURRENTLY of a revision that stopped part-way. */
+  invalidIndexes: { revision: string; index: string; statement: number }[];
   ok: boolean;
 }
 
 export async function status(ctx: Context, opts: { check?: boolean }): Promise<{ result: StatusResult | FolderProblemsStatus; exitCode: number }> {
   const config = await ctx.config();
-  let folder;
+  let folder: Folder;
   try {
     folder = await loadFolder(config);
   } catch (e) {
@@ -30,7 +34,16 @@ export async function status(ctx: Context, opts: { check?: boolean }): Promise<{
     if (!(e instanceof FolderError)) throw e;
     return (await import('./status-problems.js')).statusWithProblems(ctx, config, e, opts);
   }
-  const rows: LedgerRow[] = embeddedAbsent(config) ? [] : (knownLedger(config) ?? (await withDatabase(ctx, config, 'read', async (s) => s.rows)));
+  let invalid: StatusResult['invalidIndexes'] = [];
+  // The embedded database's state file answers, unless a revision stopped part-way (its indexes are looked at).
+  const known = embeddedAbsent(config) ? [] : knownLedger(config);
+  const rows: LedgerRow[] =
+    known && known.every((r) => r.finished_at !== null)
+      ? known
+      : await withDatabase(ctx, config, 'read', async (s) => {
+          invalid = await leftInvalid(s.db, s.rows.filter((r) => r.finished_at === null), folder);
+          return s.rows;
+        });
   const cmp = compare(folder, rows);
   const byId = new Map(rows.map((r) => [r.revision, r]));
   const appliedSet = new Set(cmp.applied);
@@ -44,7 +57,8 @@ export async function status(ctx: Context, opts: { check?: boolean }): Promise<{
     pending: cmp.pending.map((id) => ({ revision: id, slug: folder.byId.get(id)!.slug })),
     drift: cmp.drift,
     heads,
-    ok: cmp.pending.length === 0 && cmp.drift.length === 0 && heads.length <= 1,
+    invalidIndexes: invalid,
+    ok: invalid.length === 0 && cmp.pending.length === 0 && cmp.drift.length === 0 && heads.length <= 1,
   };
 
   const r = ctx.report;
@@ -63,6 +77,23 @@ export async function status(ctx: Context, opts: { check?: boolean }): Promise<{
     r.line(`drift:    ${result.drift.length} problem(s)`);
     for (const d of result.drift) r.line(`  ${d.kind}: ${d.message}`);
   } else r.line('drift:    none');
+  for (const x of invalid) {
+    r.line(`invalid:  index ${x.index}, from statement ${x.statement} of ${name(x.revision)}, is INVALID (its build failed or was cut off); \`fmig up --resume\` drops it and builds it again`);
+  }
   if (heads.length > 1) r.line(`heads:    ${heads.length} divergent heads (${heads.join(', ')}); run \`fmig resolve\``);
   return { result, exitCode: opts.check && !result.ok ? 1 : 0 };
+}
+
+/** The INVALID indexes the CREATE INDEX CONCURRENTLY statements of revisions that stopped part-way left behind. */
+async function leftInvalid(db: Driver, stopped: LedgerRow[], folder: Folder): Promise<StatusResult['invalidIndexes']> {
+  if (!stopped.length) return [];
+  const [{ planExecution }, { invalidIndexes }] = await Promise.all([import('../core/transactions.js'), import('./steps.js')]);
+  const out: StatusResult['invalidIndexes'] = [];
+  for (const row of stopped) {
+    const rev = folder.byId.get(row.revision);
+    if (!rev) continue;
+    const found = await invalidIndexes(db, planExecution(rev.up.text, rev.up.noTransaction).statements);
+    out.push(...found.map((f) => ({ revision: row.revision, ...f })));
+  }
+  return out;
 }

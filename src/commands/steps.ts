@@ -206,3 +206,15 @@ function unquote(name: string): string {
 export function isStartedNote(error: string | null): boolean {
   return !!error && error.startsWith(STARTED);
 }
+
+/** The INVALID indexes that a revision's CREATE INDEX CONCURRENTLY statements left behind (a build that failed or was cut off). */
+export async function invalidIndexes(db: Session, statements: readonly { text: string }[]): Promise<{ index: string; statement: number }[]> {
+  const found: { index: string; statement: number }[] = [];
+  for (const [i, st] of statements.entries()) {
+    const create = createdIndex(st.text);
+    if (!create) continue;
+    const at = await indexOn(db, create.table, create.name);
+    if (at && !at.valid) found.push({ index: at.qualified, statement: i + 1 });
+  }
+  return found;
+}

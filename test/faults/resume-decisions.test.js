@@ -28,6 +28,10 @@ forEachTarget('faults: resuming a statement that cannot run in a transaction', (
     assert.equal(s.rows.map((x) => [x.revision, !!x.finished_at, x.statements_done]), [['001', true, null], ['002', false, 1]]);
     assert.equal(await indexes(url), [{ name: 't_code_key', valid: false }], 'the failed build left an invalid index');
 
+    const st = await p.fmig('status', '--url', url);
+    assert.match(st.stdout, /^invalid:  index \S*t_code_key, from statement 2 of 002_idx, is INVALID \(its build failed or was cut off\); `fmig up --resume` drops it and builds it again$/m);
+    const js = await p.fmig('status', '--json', '--url', url);
+    assert.equal(js.json.invalidIndexes.map((x) => [x.revision, x.statement]), [['002', 2]]);
     await inspect(url, (db) => db.exec(`update t set code = 'b' where id = 2`));
     const resumed = await p.fmig('up', '--resume', '--url', url);
     assert.is(resumed.code, 0, resumed.stderr);

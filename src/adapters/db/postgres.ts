@@ -195,6 +195,9 @@ export function openPostgres(url: string, connectTimeoutS: number): PostgresDriv
       const conn = client(undefined, holderName());
       lockClients.add(conn);
       try {
+        // Before any session lock is taken: behind transaction pooling it would stay with a
+        // pooled server connection, out of fmig's reach.
+        await refuseTransactionPooling(conn, sql, url, display);
         await waitForLock(conn, options, display);
       } catch (e) {
         lockClients.delete(conn);
@@ -289,6 +292,43 @@ async function waitForLock(conn: postgres.Sql, o: LockOptions, display: string):
       o.onWait(holder);
     }
     await new Promise((r) => setTimeout(r, Math.min(POLL_MS, deadline - now)));
+  }
+}
+
+/**
+ * Refuses a pooler that hands each transaction a server connection of its own (PgBouncer's
+ * transaction pooling): fmig's session lock and session settings would not stay with it.
+ * Only a connection whose server listens on another port than the URL names goes through
+ * something in between (inet_server_port); then fmig checks that each of its connections keeps
+ * its own backend: while the work connection holds a transaction open, the lock connection
+ * must still have the backend it had, never the work connection's, and must not have to wait.
+ */
+async function refuseTransactionPooling(lockConn: postgres.Sql, work: postgres.Sql, url: string, display: string): Promise<void> {
+  const [first] = await lockConn.unsafe('select inet_server_port() as port, pg_backend_pid() as pid');
+  if (first.port === null || Number(first.port) === urlPort(url)) return;
+  let pooled = false;
+  await work.begin(async (tx) => {
+    const [{ pid: workPid }] = await tx.unsafe('select pg_backend_pid() as pid');
+    if (workPid === first.pid) pooled = true;
+    const again = lockConn.unsafe('select pg_backend_pid() as pid');
+    const answer = await Promise.race([again.then(([r]) => r.pid as number), new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
+    // No answer while the work connection holds a server connection: they share a pool.
+    if (answer === null || answer !== first.pid) pooled = true;
+    if (answer === null) again.catch(() => {});
+  });
+  if (!pooled) return;
+  throw new UnreachableError(
+    `${display} goes through a pooler in transaction mode (PgBouncer's pool_mode = transaction): fmig's lock and session settings need a session of their own`,
+    'set [database] direct_url in migrate.toml to a URL of the server itself (bypassing the pooler), used for migrating; or use session pooling',
+    'transaction-pooling',
+  );
+}
+
+function urlPort(url: string): number {
+  try {
+    return Number(new URL(url).port || 5432);
+  } catch {
+    return 5432;
   }
 }
 

@@ -61,9 +61,9 @@ op.execute("drop function apply_transaction()")`,
     downgrade: `with op.get_context().autocommit_block():
     op.drop_index('ix_transactions_booked_on', table_name='transactions', postgresql_concurrently=True)`,
   },
-  '7a35b6c2d49f_comment_accounts': {
+  '7a35b6c2d49f_seed_cash_account': {
     down: '6f24a5b1c38e',
-    up: `op.execute("comment on table accounts is 'bank accounts'")`,
+    up: `op.execute("insert into accounts (name) values ('cash')")`,
     downgrade: 'pass',
   },
 };
@@ -97,7 +97,7 @@ forEachTarget('import: alembic', (test, { target, fresh }) => {
       await p.read('sql/6f24a5b1c38e_index_booked_on.up.sql'),
       '-- fmig:parent 5e13f4a0b27d\n-- fmig:no-transaction\nCREATE INDEX CONCURRENTLY ix_transactions_booked_on ON transactions (booked_on);\n',
     );
-    assert.is(await p.read('sql/7a35b6c2d49f_comment_accounts.down.sql'), '', 'an empty downgrade is an empty down file');
+    assert.is(await p.read('sql/7a35b6c2d49f_seed_cash_account.down.sql'), '', 'an empty downgrade is an empty down file');
     const fn = await p.read('sql/4d02e3f9a16c_balance_function.up.sql');
     assert.ok(fn.startsWith('-- fmig:parent 2b7e41c0d9a4\ncreate function apply_transaction() returns trigger language plpgsql as $$\n'), fn);
     assert.match(fn, '  update accounts set balance = balance + delta where id = new.account_id;\n');
@@ -110,6 +110,11 @@ forEachTarget('import: alembic', (test, { target, fresh }) => {
 
     r = await p.fmig('verify');
     assert.is(r.code, 0, r.stdout + r.stderr);
+    if (target.kind === 'pglite') {
+      r = await p.fmig('check');
+      assert.is(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, 'every down restored the schema');
+    }
 
     const ours = await fresh();
     r = await p.fmig('up', '--url', ours.url);

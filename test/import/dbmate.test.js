@@ -17,7 +17,7 @@ importSuite('dbmate', {
     assert.is(await p.read(`sql/${version(2)}_balance_function.up.sql`), `${STEPS[2].up}\n`, 'the section byte for byte');
     assert.is(await p.read(`sql/${version(3)}_index_booked_on.up.sql`), `-- fmig:no-transaction\n${STEPS[3].up}\n`);
     assert.is(await p.read(`sql/${version(3)}_index_booked_on.down.sql`), `-- fmig:no-transaction\n${STEPS[3].down}`);
-    assert.is(await p.read(`sql/${version(5)}_comment_accounts.down.sql`), '', 'an empty down section');
+    assert.is(await p.read(`sql/${version(5)}_seed_cash_account.down.sql`), '', 'an empty down section');
   },
   partly: 4,
   ledger: (k) => `create table if not exists schema_migrations (version varchar(128) primary key);

@@ -21,7 +21,7 @@ importSuite('diesel', {
   },
   async checkFiles(p) {
     assert.is(await p.read(`sql/${id(2)}_balance_function.up.sql`), STEPS[2].up);
-    assert.is(await p.read(`sql/${id(5)}_comment_accounts.down.sql`), '');
+    assert.is(await p.read(`sql/${id(5)}_seed_cash_account.down.sql`), '');
   },
   partly: 4,
   ledger: (k) => `create table if not exists __diesel_schema_migrations (

@@ -30,7 +30,7 @@ importSuite('flyway', {
   async checkFiles(p) {
     assert.is(await p.read('sql/1p1_create_transactions.up.sql'), STEPS[1].up);
     assert.is(await p.read('sql/1p10_index_booked_on.up.sql'), `-- fmig:parent 1p2\n-- fmig:no-transaction\n${STEPS[3].up}`);
-    assert.is(await p.read('sql/3_comment_accounts.down.sql'), '', 'an empty undo script');
+    assert.is(await p.read('sql/3_seed_cash_account.down.sql'), '', 'an empty undo script');
   },
   partly: 3,
   ledger: (k) => `create table "public"."flyway_schema_history" (

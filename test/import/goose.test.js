@@ -21,7 +21,7 @@ importSuite('goose', {
   async checkFiles(p) {
     assert.is(await p.read('sql/00003_balance_function.up.sql'), `${up(STEPS[2])}\n`, 'StatementBegin/End stay around the function');
     assert.is(await p.read('sql/00004_index_booked_on.up.sql'), `-- fmig:no-transaction\n${STEPS[3].up}\n`);
-    assert.is(await p.read('sql/00006_comment_accounts.down.sql'), '');
+    assert.is(await p.read('sql/00006_seed_cash_account.down.sql'), '');
   },
   partly: 3,
   // goose's table; a version that went up and came down again (is_applied false, older goose) is not applied.

@@ -15,6 +15,7 @@ const row = (i, { finished = true, rolledBack = false } = {}) =>
 
 importSuite('prisma', {
   files,
+  check: false, // no downs to round-trip
   ups: STEPS.map((s) => s.up),
   checkMapping: (out) => assert.match(out, `${name(2)}/ → ${ts(2)}_balance_function (after ${ts(1)}); no down: irreversible`),
   async checkFiles(p) {
@@ -33,7 +34,7 @@ importSuite('prisma', {
     "started_at" timestamptz not null default now(),
     "applied_steps_count" integer not null default 0
 );
-${row(9 - 9 + 5, { finished: false, rolledBack: true }).replace("'00000000-0000-0000-0000-000000000005'", "'00000000-0000-0000-0000-0000000000ff'")}
+${row(5, { finished: false, rolledBack: true })}
 ${STEPS.slice(0, k).map((_, i) => row(i)).join('\n')}`,
   refusals: [
     { why: 'failed', sql: row(3, { finished: false }), undo: `delete from _prisma_migrations where migration_name = '${name(3)}'`, message: `_prisma_migrations says ${name(3)} failed (finished_at is null)` },

@@ -104,9 +104,13 @@ const COMMANDS: Spec[] = [
     usage: 'status',
     aliases: ['current'],
     description: 'Applied heads, pending revisions and drift',
-    options: [['--check', 'Exit 1 when anything is pending or drifted']],
-    examples: ['fmig status', 'fmig status --check --url $DATABASE_URL', 'fmig status --json'],
-    run: async (ctx, _a, o) => (await import('./commands/status.js')).status(ctx, { check: !!o.check }),
+    options: [
+      ['--check', 'Exit 1 when anything is pending or drifted'],
+      ['--drift', "Also compare the database's schema with what its applied revisions give (replays them)"],
+    ],
+    examples: ['fmig status', 'fmig status --check --url $DATABASE_URL', 'fmig status --drift --json'],
+    run: async (ctx, _a, o) =>
+      o.drift ? (await import('./commands/status-drift.js')).statusWithDrift(ctx, { check: !!o.check }) : (await import('./commands/status.js')).status(ctx, { check: !!o.check }),
   },
   {
     name: 'history',

@@ -27,16 +27,38 @@ const CACHE_FORMAT = 1;
 
 /** The schema `revisions` (in application order) produce; read from the cache when the same files were replayed before. */
 export async function replayedSchema(ctx: Context, config: Config, revisions: Revision[]): Promise<{ snapshot: Snapshot; cached: boolean }> {
-  const engine = parseDatabaseUrl(config.database.url, config.root).kind;
-  const hash = createHash('sha256').update(JSON.stringify([CACHE_FORMAT, version, engine, config.database.schema, config.database.table, revisions.map((r) => [r.id, r.up.checksum])]));
+  return cachedSnapshot(config, revisions.map((r) => [r.id, r.up.checksum]), () => replay(ctx, config, revisions));
+}
+
+/**
+ * The snapshot remembered under .fmig/replay/ for `inputs` (with fmig's version, the kind of
+ * database and the ledger's name), or `make`'s, then remembered.
+ */
+async function cachedSnapshot(config: Config, inputs: unknown, make: () => Promise<Snapshot>): Promise<{ snapshot: Snapshot; cached: boolean }> {
+  // A server's host too: two servers may print the same schema differently (their versions differ).
+  const target = parseDatabaseUrl(config.database.url, config.root);
+  const engine = target.kind === 'postgres' ? `postgres ${new URL(target.url).host}` : 'pglite';
+  const hash = createHash('sha256').update(JSON.stringify([CACHE_FORMAT, version, engine, config.database.schema, config.database.table, inputs]));
   const file = join(config.root, '.fmig', 'replay', `${hash.digest('hex').slice(0, 32)}.json`);
   try {
     return { snapshot: JSON.parse(readFileSync(file, 'utf8')) as Snapshot, cached: true };
   } catch {
-    // Not cached yet, or unreadable: replay.
+    // Not cached yet, or unreadable: build it.
   }
+  const snapshot = await make();
+  try {
+    mkdirSync(join(config.root, '.fmig', 'replay'), { recursive: true });
+    writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(snapshot));
+    renameSync(`${file}.${process.pid}.tmp`, file);
+  } catch {
+    // A read-only checkout still works, only slower next time.
+  }
+  return { snapshot, cached: false };
+}
+
+async function replay(ctx: Context, config: Config, revisions: Revision[]): Promise<Snapshot> {
   const dirLabel = relative(config.root, config.dir) || '.';
-  const snapshot = await withThrowaway(ctx, config, async (db) => {
+  return withThrowaway(ctx, config, async (db) => {
     const ledger = ledgerName(config);
     await ensureLedger(db, ledger);
     const env = await runEnv(db, ledger, config, dirLabel);
@@ -51,14 +73,6 @@ export async function replayedSchema(ctx: Context, config: Config, revisions: Re
     }
     return readSnapshot(db, ledger);
   });
-  try {
-    mkdirSync(join(config.root, '.fmig', 'replay'), { recursive: true });
-    writeFileSync(`${file}.tmp`, JSON.stringify(snapshot));
-    renameSync(`${file}.tmp`, file);
-  } catch {
-    // A read-only checkout still works, only slower next time.
-  }
-  return { snapshot, cached: false };
 }
 
 /** The schema that `[schema] files` describe, built on a throwaway database. */
@@ -70,10 +84,16 @@ export async function declaredSchema(ctx: Context, config: Config): Promise<Snap
   const { default: fg } = await import('fast-glob');
   const files = (await fg(pattern, { cwd: config.root, onlyFiles: true, dot: false })).sort();
   if (!files.length) throw new UsageError(`[schema] files = "${pattern}" matches no file under ${config.root}`, 'check the glob; it is relative to migrate.toml');
+  const texts = files.map((f) => readFileSync(join(config.root, f), 'utf8').replace(/^\uFEFF/, ''));
+  const made = await cachedSnapshot(config, ['schema files', files, texts], () => build(ctx, config, files, texts));
+  return made.snapshot;
+}
+
+async function build(ctx: Context, config: Config, files: string[], texts: string[]): Promise<Snapshot> {
   return withThrowaway(ctx, config, async (db) => {
-    for (const f of files) {
+    for (const [i, f] of files.entries()) {
       ctx.report.progress(`building the wanted schema: ${f}`);
-      const text = readFileSync(join(config.root, f), 'utf8').replace(/^\uFEFF/, '');
+      const text = texts[i];
       try {
         await db.exec(text);
       } catch (e) {

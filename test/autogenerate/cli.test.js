@@ -120,6 +120,7 @@ forEachTarget('new --autogenerate and diff', (test, { fresh }) => {
     const clean = await p.fmig('diff');
     assert.is(clean.code, 0, clean.stdout + clean.stderr);
     assert.match(clean.stdout, /no drift/);
+    assert.is((await p.fmig('status', '--drift', '--check')).code, 0);
 
     await inspect(url, (db) =>
       db.exec(`DROP INDEX transactions_currency_amount_posted_on_idx;
@@ -133,6 +134,11 @@ forEachTarget('new --autogenerate and diff', (test, { fresh }) => {
     assert.match(drift.stdout, /function public\.set_updated_at\(\)/);
     assert.match(drift.stdout, /CREATE INDEX transactions_currency_amount_posted_on_idx ON public\.transactions/);
     assert.match(drift.stdout, /-- fmig:review drops column public\.accounts\.secret/);
+    const plainStatus = await p.fmig('status', '--check');
+    assert.is(plainStatus.code, 0, 'plain status does not replay, and sees no drift in the ledger');
+    const status = await p.fmig('status', '--drift', '--check');
+    assert.is(status.code, 1, status.stderr);
+    assert.match(status.stdout, /drift: .* differs from what its 12 applied revision\(s\) give/);
     const json = await p.fmig('diff', '--json');
     assert.is(json.code, 1);
     assert.is(json.json.drift, true);

@@ -89,7 +89,7 @@ const COMMANDS: Spec[] = [
     name: 'down',
     usage: 'down [target]',
     aliases: ['downgrade'],
-    description: 'Revert -1 (default), -N, down to a revision id (it stays applied), or base',
+    description: 'Revert -1 (default), -N, the applied descendants of a revision id (it stays applied), or base',
     options: [
       ['--dry-run', 'Print the plan and the SQL; change nothing'],
       ['--accept-edited', 'Run down files edited since their revision was applied, as they are now'],

@@ -1,4 +1,4 @@
-/** `fmig down [target]`: reverts -1 (default), -N, down to a revision id (it stays applied), or base. */
+/** `fmig down [target]`: reverts -1 (default), -N, the applied descendants of a revision id (it stays applied), or base. */
 import { relative } from 'node:path';
 import { parseDirectives } from '../core/directives.js';
 import { MigrationFailed, StateError, UsageError } from '../core/errors.js';
@@ -72,7 +72,7 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
       if (opts.dryRun) {
         const plan = sources.map((s) => ({ revision: s.revision, source: s.label, execution: describeExecution(planExecution(s.text, s.noTransaction)) }));
         if (!plan.length) ctx.report.line('nothing to revert');
-        else ctx.report.line(`-- dry run: ${plan.length} revision(s) would be reverted, newest first; nothing is changed`);
+        else ctx.report.line(`-- dry run: ${plan.length} revision(s) would be reverted, children first; nothing is changed`);
         for (const [i, p] of plan.entries()) {
           ctx.report.line('');
           ctx.report.line(`-- ${p.source}: ${p.execution}`);

@@ -183,6 +183,8 @@ async function runFileOnce(env: RunEnv, revision: string, file: string, text: st
     });
   } else if (plan.opening) {
     await runAsPsql(env, file, text, plan, from, record, keeps, started);
+    // A SET the file made (pg_dump's search_path, say) must not reach the next revision.
+    if (!keeps) await env.db.exec(env.reset);
   } else {
     await record.started();
     // Progress is written between the file's statements, in the session as the file left it.

@@ -172,7 +172,7 @@ forEachTarget('engine: failures', (test, { fresh }) => {
     const p = await project({ '1_counter': 'create table counter (step text);\n', '2_blocks': blocks });
     let r = await p.fmig('up', '--dry-run', '--url', url);
     assert.is(r.code, 0, r.stderr);
-    assert.match(r.stdout, "-- sql/2_blocks.up.sql: statement by statement, the file's own 2 transaction blocks");
+    assert.match(r.stdout, '-- sql/2_blocks.up.sql: as psql -1 runs it: 2 transaction blocks');
     assert.equal((await state(url)).rows, [], '--dry-run changed nothing');
 
     r = await p.fmig('up', '--url', url);

@@ -112,8 +112,12 @@ forEachTarget('engine: COPY data and psql meta-commands in files', (test, { targ
         const file = path.join(p.dir, 'sql', '001_baseline.up.sql');
         // The dump as pg_dump wrote it, \restrict lines and all.
         await writeFile(file, await rawDump(source.url));
+        // pg_dump empties search_path; the next revision starts from the usual session all the same.
+        await p.revisions({ '002_after': 'create table after_dump (id int);\n' });
         const r = await p.fmig('up', '--url', url);
         assert.is(r.code, 0, r.stderr);
+        assert.ok((await state(url)).tables.includes('public.after_dump'), 'created in public, not in an emptied search_path');
+        await inspect(url, (db) => db.exec('drop table after_dump'));
         // The same engine's schema from the repository's own revisions: the source where it is
         // the target, else a database of the target's kind (PGlite's PostgreSQL is another version).
         let expected = source.url;
@@ -126,7 +130,7 @@ forEachTarget('engine: COPY data and psql meta-commands in files', (test, { targ
         const q = 'select i.name, i.bic, a.name as account, a.opening_balance::text, t.amount::text, t.description, t.counterparty from transactions t join accounts a on a.id = t.account_id join institutions i on i.id = a.institution_id order by i.name';
         assert.equal(await rows(url, q), await rows(source.url, q), 'same rows as the source');
         const s = await state(url);
-        assert.equal(s.rows.map((x) => [x.revision, x.finished_at !== null]), [['001', true]]);
+        assert.equal(s.rows.map((x) => [x.revision, x.finished_at !== null]), [['001', true], ['002', true]]);
         if (target.kind === 'postgres') assert.fixture(await pgDump(url, ['-T', 'fmig_ledger*']), dump, 'pg_dump of the copy equals the source');
       } finally {
         await source.drop();

@@ -13,6 +13,7 @@
 import type { Driver } from '../adapters/db/driver.js';
 import type { Statement } from '../core/split.js';
 import { blockAt, isTransactionControl, type Block, type TxControl } from '../core/transactions.js';
+import { mustRunAlone } from './steps.js';
 
 export interface PsqlRecords {
   /** The revision's row, written in the first block (nothing, on a resume or for a down file). */
@@ -86,6 +87,20 @@ export async function runLikePsql(run: PsqlRun): Promise<void> {
     const control = controls[i];
     const block = blockAt(blocks, i);
     const commits = open && block !== undefined && block.end === i && (control === 'commit' || control === 'commit-chain');
+    if (!open && control === null && !mustRunAlone(st.text)) {
+      // A statement on its own commits together with its progress row, so that a process killed
+      // between the two cannot leave a resume to run it a second time.
+      try {
+        await db.exec('BEGIN');
+        await sendStatement(db, run.text, st);
+        await run.write(true, () => records.progress(i + 1));
+        await db.exec('COMMIT');
+      } catch (e) {
+        await db.exec('ROLLBACK').catch(() => {});
+        await stop(i, e);
+      }
+      continue;
+    }
     try {
       if (commits && i === last && control === 'commit') {
         await run.write(true, records.finished);

@@ -203,8 +203,9 @@ async function refuseStatementByStatement(todo: Revision[], dirLabel: string): P
   const { planExecution } = await import('../core/transactions.js');
   const bad = todo.filter((r) => planExecution(r.up.text, r.up.noTransaction).mode !== 'transaction');
   if (bad.length) {
+    // Such a file runs statement by statement: outside a transaction, in transaction blocks of its own, or with COPY data.
     throw new UsageError(
-      `--single-transaction cannot include ${bad.map((r) => `${dirLabel}/${r.up.name}`).join(', ')}: it runs outside a transaction`,
+      `--single-transaction cannot include ${bad.map((r) => `${dirLabel}/${r.up.name}`).join(', ')}: it does not run as one plain transaction (\`fmig up --dry-run\` says how it runs)`,
       'apply up to the revision before it with --single-transaction, then the rest without it',
     );
   }

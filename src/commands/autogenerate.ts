@@ -3,17 +3,14 @@
  * file takes the folder's schema to the wanted one ([schema] files, or a database's schema)
  * and whose down file takes it back. Nothing to change: says so and writes nothing.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { planChanges } from '../autogenerate/plan.js';
 import { renderRevision } from '../autogenerate/render.js';
-import { StateError, UsageError } from '../core/errors.js';
 import { fileName } from '../core/names.js';
-import { nextRevisionId, slugify } from '../core/new-id.js';
-import { folderExists } from '../adapters/files.js';
+import { nextRevisionId } from '../core/new-id.js';
 import type { Context } from './context.js';
-import { requireOneHead } from './heads.js';
-import { loadFolder } from './project.js';
+import { startRevision } from './new.js';
 import { databaseSchema, declaredSchema, replayedSchema } from './replay.js';
 
 export interface AutogenerateOptions {
@@ -42,19 +39,7 @@ export interface AutogenerateResult {
 }
 
 export async function autogenerate(ctx: Context, opts: AutogenerateOptions, now = new Date()): Promise<AutogenerateResult> {
-  const config = await ctx.config();
-  const slug = slugify(opts.slug ?? opts.message ?? '');
-  if (!slug) throw new UsageError('fmig new --autogenerate needs a slug (or -m "message")', 'e.g. `fmig new add_invoices --autogenerate`');
-  if (!folderExists(config.dir)) mkdirSync(config.dir, { recursive: true });
-  const folder = await loadFolder(config);
-  let parents = opts.parents ?? [];
-  if (parents.length) {
-    const unknown = parents.filter((p) => !folder.byId.has(p));
-    if (unknown.length) throw new StateError('unknown-parent', `--parent ${unknown.join(', ')}: no such revision in the folder`);
-  } else {
-    await requireOneHead(config, folder, 'new');
-    parents = folder.graph.heads();
-  }
+  const { config, slug, folder, parents } = await startRevision(ctx, opts, 'fmig new --autogenerate');
   // The schema the new revision starts from: its parents and their ancestors, applied.
   const wantedIds = new Set<string>();
   const visit = (id: string) => {

@@ -24,7 +24,12 @@ export interface NewResult {
   down: string;
 }
 
-export async function newRevision(ctx: Context, opts: NewOptions, now = new Date()): Promise<NewResult> {
+/**
+ * What every new revision starts from: the project (a migrate.toml must exist), its slug, the
+ * folder (made when missing) and its parents (`--parent`, else the one head). `command` names
+ * the command in errors.
+ */
+export async function startRevision(ctx: Context, opts: { slug?: string; message?: string; parents?: string[] }, command: string) {
   const config = await ctx.config();
   if (!config.file) {
     throw new UsageError(
@@ -33,7 +38,7 @@ export async function newRevision(ctx: Context, opts: NewOptions, now = new Date
     );
   }
   const slug = slugify(opts.slug ?? opts.message ?? '');
-  if (!slug) throw new UsageError('fmig new needs a slug (or -m "message")', 'e.g. `fmig new add_invoices` or `fmig new -m "add invoices"`');
+  if (!slug) throw new UsageError(`${command} needs a slug (or -m "message")`, 'e.g. `fmig new add_invoices` or `fmig new -m "add invoices"`');
   if (!folderExists(config.dir)) mkdirSync(config.dir, { recursive: true });
   const folder = await loadFolder(config);
   let parents = opts.parents ?? [];
@@ -44,6 +49,11 @@ export async function newRevision(ctx: Context, opts: NewOptions, now = new Date
     await requireOneHead(config, folder, 'new');
     parents = folder.graph.heads();
   }
+  return { config, slug, folder, parents };
+}
+
+export async function newRevision(ctx: Context, opts: NewOptions, now = new Date()): Promise<NewResult> {
+  const { config, slug, folder, parents } = await startRevision(ctx, opts, 'fmig new');
   const id = nextRevisionId(folder.revisions.map((r) => r.id), now);
   const dir = relative(config.root, config.dir) || '.';
   const header = (side: 'up' | 'down') =>

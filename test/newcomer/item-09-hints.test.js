@@ -19,7 +19,7 @@ forEachTarget('newcomer item 9: hints by cause', (t, { target, fresh }) => {
         up: "do $$ begin raise exception 'canceling statement due to lock timeout' using errcode = 'lock_not_available'; end $$;\n",
         down: 'select 1;\n',
       },
-    });
+    }, { toml: 'dir = "sql"\n[database]\nlock_retries = 0\n' }); // the hint is under test, not the retries
     let r = await p.fmig('up', '--url', url);
     assert.is(r.code, 1, r.stderr);
     assert.match(r.stderr, /another session holds a lock/);

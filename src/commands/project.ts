@@ -12,11 +12,20 @@ import { parseFolder, readDowns, type Folder } from '../core/folder.js';
 import { version } from '../version.js';
 import type { Context } from './context.js';
 
+/** Parsed folders by directory, shared by the runs of one command over several targets: each is read and checksummed once. */
+export type SharedFolders = Map<string, Promise<Folder>>;
+
 /**
  * Reads and parses the revision folder named by the settings. With `listDowns`, down files are
  * listed and not read: their names are checked, and readDownFiles reads those that are needed.
  */
-export async function loadFolder(config: Config, opts: { listDowns?: boolean } = {}): Promise<Folder> {
+export async function loadFolder(config: Config, opts: { listDowns?: boolean; shared?: SharedFolders } = {}): Promise<Folder> {
+  if (opts.shared) {
+    const key = `${config.dir}\0${!!opts.listDowns}`;
+    let folder = opts.shared.get(key);
+    if (!folder) opts.shared.set(key, (folder = loadFolder(config, { listDowns: opts.listDowns })));
+    return folder;
+  }
   const listOnly = opts.listDowns ? (name: string) => name.endsWith('.down.sql') : undefined;
   const [hash, files] = await Promise.all([loadHasher(), readFolderInSlices(config.dir, relative(config.root, config.dir) || '.', listOnly)]);
   return parseFolder(files, hash);
@@ -51,6 +60,7 @@ async function startConfigured(ctx: Context, config: Config): Promise<{ driver: 
     sqlDir: config.dir,
     ledger: ledgerName(config),
     onNotice: (m) => ctx.report.warn(m),
+    searchPath: config.target?.schema ?? undefined,
   });
 }
 

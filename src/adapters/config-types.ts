@@ -59,4 +59,6 @@ export interface TargetRun {
   name: string;
   /** The tenant's schema: the work session's search_path, and where its ledger lives; null for a whole database. */
   schema: string | null;
+  /** The commit checked out, read once for all the runs (the ledger records it); undefined: read it. */
+  gitCommit?: string | null;
 }

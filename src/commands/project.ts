@@ -167,7 +167,8 @@ export async function withDatabase<T, P>(
 export async function writer(db: Driver, config: Config): Promise<Writer> {
   // git is started only by commands that write: a run with nothing to do loads none of it.
   const { headCommit } = await import('../adapters/git-head.js');
-  const [[who], gitCommit] = await Promise.all([db.query<{ u: string }>('select current_user as u'), headCommit(config.root)]);
+  const known = config.target?.gitCommit;
+  const [[who], gitCommit] = await Promise.all([db.query<{ u: string }>('select current_user as u'), known !== undefined ? known : headCommit(config.root)]);
   let os = '';
   try {
     os = userInfo().username;

@@ -70,7 +70,9 @@ export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Pr
   }
 
   const started = Date.now();
-  const { units, failed } = await expandUnits(config, chosen);
+  // Read once, not once per run: every run records the same checked-out commit.
+  const gitCommit = opts.command === 'up' || opts.command === 'down' ? await (await import('../adapters/git-head.js')).headCommit(config.root) : undefined;
+  const { units, failed } = await expandUnits(config, chosen, gitCommit);
   const width = Math.min(40, Math.max(0, ...units.map((u) => u.label.length), ...failed.map((f) => f.target.length)));
   const outcomes: Outcome[] = [];
   for (const f of failed) {

@@ -78,7 +78,7 @@ export function summaryLines(outcomes: Outcome[], wall: number): string[] {
   const rows = targets.map((t) => {
     const of = outcomes.filter((o) => o.target === t);
     const n = (s: Outcome['state']) => of.filter((o) => o.state === s).length;
-    return [t, String(of.filter((o) => o.database !== null).length), String(n('ok')), String(n('failed')), String(n('not run'))];
+    return [t, String(of.filter((o) => o.state !== 'not run').length), String(n('ok')), String(n('failed')), String(n('not run'))];
   });
   const head = ['target', 'runs', 'ok', 'failed', 'not run'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

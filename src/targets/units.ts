@@ -22,7 +22,7 @@ export interface TargetFailure {
 }
 
 /** The settings of one run: the target's database and `[database]` keys; a tenant's schema holds its ledger and is its search_path. */
-export function unitConfig(base: Config, t: TargetSettings, schema: string | null): Config {
+export function unitConfig(base: Config, t: TargetSettings, schema: string | null, gitCommit?: string | null): Config {
   return {
     ...base,
     database: {
@@ -32,12 +32,12 @@ export function unitConfig(base: Config, t: TargetSettings, schema: string | nul
       urlSource: t.urlSource ?? base.database.urlSource,
       ...(schema !== null ? { schema } : {}),
     },
-    target: { name: t.name, schema },
+    target: { name: t.name, schema, gitCommit },
   };
 }
 
 /** Every run of the chosen targets, in the order of the targets and then of the schema names. */
-export async function expandUnits(base: Config, chosen: TargetSettings[]): Promise<{ units: Unit[]; failed: TargetFailure[] }> {
+export async function expandUnits(base: Config, chosen: TargetSettings[], gitCommit?: string | null): Promise<{ units: Unit[]; failed: TargetFailure[] }> {
   const units: Unit[] = [];
   const failed: TargetFailure[] = [];
   const lists = await Promise.all(
@@ -53,7 +53,7 @@ export async function expandUnits(base: Config, chosen: TargetSettings[]): Promi
     }),
   );
   for (const { t, names } of lists) {
-    for (const schema of names) units.push({ target: t.name, schema, label: schema === null ? t.name : `${t.name}/${schema}`, config: unitConfig(base, t, schema) });
+    for (const schema of names) units.push({ target: t.name, schema, label: schema === null ? t.name : `${t.name}/${schema}`, config: unitConfig(base, t, schema, gitCommit) });
   }
   return { units, failed };
 }

@@ -68,7 +68,7 @@ export async function startDatabase(url: string, opts: OpenOptions): Promise<{ d
   let driver: PostgresDriver;
   const limitS = connectTimeoutOf(url);
   try {
-    driver = openPostgres(url, limitS);
+    driver = openPostgres(url, limitS, opts.searchPath);
   } catch {
     // Node's URL error carries the whole URL, password included: not passed on.
     throw invalidUrl(url);

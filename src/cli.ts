@@ -308,7 +308,9 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
     throw new UsageError(`${opts.jobs !== undefined ? '-j' : '--fail-fast'} goes with --target or --all`, 'e.g. `fmig up --all -j 8`');
   }
   const ctx = makeContext(io, report, opts, json);
-  const { result, exitCode } = await (opts.target !== undefined || opts.all ? onTargets(ctx, spec, args, opts) : spec.run(ctx, args, opts));
+  // up, down, status and verify also go through targets/: a glob `dir` fans out without targets.
+  const fanOut = opts.target !== undefined || opts.all || ['up', 'down', 'status', 'verify'].includes(spec.name);
+  const { result, exitCode } = await (fanOut ? onTargets(ctx, spec, args, opts) : spec.run(ctx, args, opts));
   if (json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
   report.progress('');
   return exitCode ?? 0;
@@ -316,7 +318,7 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
 
 /** The command on the targets `--target`/`--all` name (targets/fan-out.ts). */
 async function onTargets(ctx: Context, spec: Spec, args: string[], opts: Options): Promise<{ result: unknown; exitCode?: number }> {
-  if (opts.url !== undefined) throw new UsageError('--url and --target/--all both name a database: give one of them', 'a target without url uses the configured database (FMIG_DATABASE_URL, DATABASE_URL, database.url)');
+  if (opts.url !== undefined && (opts.target !== undefined || opts.all)) throw new UsageError('--url and --target/--all both name a database: give one of them', 'a target without url uses the configured database (FMIG_DATABASE_URL, DATABASE_URL, database.url)');
   const { onTargets: run } = await import('./targets/fan-out.js');
   return run(
     ctx,

@@ -59,6 +59,7 @@ test('no migrate.toml: every default, rooted at the working directory', async ()
     git: { main: null },
     schema: { files: null },
     targets: [],
+    folders: null,
   });
 });
 

@@ -32,6 +32,11 @@ export interface Config {
   };
   /** `[targets.<name>]`, in the order migrate.toml has them. */
   targets: TargetSettings[];
+  /**
+   * When `dir` is a glob: every folder it matches. `dir` and `database.table` are then those of
+   * the folder the working directory is in, or, outside all of them, `dir` is the glob itself.
+   */
+  folders: FolderSettings[] | null;
   /** Set when the command runs for one target (and tenant schema): see targets/. */
   target?: TargetRun;
 }
@@ -61,4 +66,18 @@ export interface TargetRun {
   schema: string | null;
   /** The commit checked out, read once for all the runs (the ledger records it); undefined: read it. */
   gitCommit?: string | null;
+}
+
+// ---- Folders: `dir` as a glob, one project per folder (monorepos) ----
+
+/** One folder a glob `dir` matches. */
+export interface FolderSettings {
+  /** Absolute path. */
+  dir: string;
+  /** Its path relative to the project root: how output names it. */
+  label: string;
+  /** Its own ledger table (in the ledger's schema): `<table>_<what the wildcards matched>`. */
+  table: string;
+  /** The directory its wildcards end in (services/billing for services/*\/sql): commands run inside it use this folder. */
+  project: string;
 }

@@ -8,6 +8,7 @@ import { ConfigError, FmigError } from '../core/errors.js';
 import { closest } from '../core/suggest.js';
 import { parseDuration } from '../core/duration.js';
 import { readTargets } from './config-targets.js';
+import { currentFolder, isGlob, matchFolders } from './config-folders.js';
 
 export const CONFIG_FILE = 'migrate.toml';
 export const DEFAULT_URL = 'pglite://.fmig/pglite';
@@ -96,16 +97,19 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
   const urlProblems: string[] = [];
   const { url, urlSource } = databaseUrl(opts, () => value('database.url', database.url), root, problems, urlProblems, directUrl);
 
+  const folders = typeof dir === 'string' && dir !== '' && isGlob(dir) ? matchFolders(root, dir, tableName, problems) : null;
+  const here = folders ? currentFolder(folders, opts.cwd) : undefined;
   if (problems.length) throw new ConfigError(label, [...problems, ...urlProblems]);
   if (urlProblems.length) throw new FmigError('bad-url', urlProblems.join('\n'), 2);
   return {
     file,
     root,
-    dir: path.resolve(root, typeof dir === 'string' ? dir : 'sql'),
-    database: { url, urlSource, directUrl, schema, table: tableName, lockWaitMs, lockTimeoutMs, lockRetries, statementTimeoutMs },
+    dir: here?.dir ?? path.resolve(root, typeof dir === 'string' ? dir : 'sql'),
+    database: { url, urlSource, directUrl, schema, table: here?.table ?? tableName, lockWaitMs, lockTimeoutMs, lockRetries, statementTimeoutMs },
     git: { main: typeof main === 'string' && main !== '' ? main : null },
     schema: { files: typeof schemaFiles === 'string' && schemaFiles !== '' ? schemaFiles : null },
     targets,
+    folders,
   };
 }
 

@@ -5,7 +5,8 @@
  * the exit code is the worst of them.
  */
 import { maskUrl, toDbError } from '../adapters/db/driver.js';
-import type { Config } from '../adapters/config-types.js';
+import { relative } from 'node:path';
+import type { Config, FolderSettings } from '../adapters/config-types.js';
 import type { Context, Reporter } from '../commands/context.js';
 import type { SharedFolders } from '../commands/project.js';
 import type { VerifyOptions } from '../commands/verify.js';
@@ -37,46 +38,66 @@ export interface TargetOptions extends Selection {
 /** Runs the command on the selected targets; resolves to the result `--json` prints and the exit code. */
 export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Promise<{ result: unknown; exitCode: number }> {
   const config = await ctx.config();
-  const chosen = selectTargets(config, opts, ctx.cwd);
+  const selected = opts.all || opts.names.length > 0;
+  const chosen = selected ? selectTargets(config, opts, ctx.cwd) : [];
+  // A glob `dir` run from outside every folder it matches: every folder, each a project of its own.
+  const manyFolders = config.folders && !config.folders.some((f) => f.dir === config.dir) ? config.folders : null;
   const jobs = parseJobs(opts.jobs);
-  if (!isFanOut(opts, chosen)) {
-    // One target without schemas: the command as it always runs, on that target's database.
-    const { result, exitCode } = await run(unitContext(ctx, unitConfig(config, chosen[0], null), ctx.report));
+  if (!manyFolders && !(selected && isFanOut(opts, chosen))) {
+    // No targets, or one without schemas: the command as it always runs, on that database.
+    const { result, exitCode } = await run(selected ? unitContext(ctx, unitConfig(config, chosen[0], null), ctx.report) : ctx);
     return { result, exitCode: exitCode ?? 0 };
   }
   if (!FAN_OUT.has(opts.command)) {
     throw new UsageError(
-      `${opts.command} runs on one database: --target must name one target without schemas`,
-      '`up`, `down`, `status` and `verify --db` run on several targets (--all, or a target with schemas)',
+      manyFolders
+        ? `${opts.command} runs on one folder, and dir = "${relative(config.root, config.dir)}" matches ${manyFolders.length}: run it inside one of them (${manyFolders.map((f) => f.label).join(', ')})`
+        : `${opts.command} runs on one database: --target must name one target without schemas`,
+      '`up`, `down`, `status` and `verify` run on several folders and targets at once',
     );
   }
   if (opts.command === 'down' && opts.all) {
     throw new UsageError('down --all: reverting every target at once is not done on purpose', 'name the targets to revert: `fmig down --target <name>` (repeatable)');
   }
-  if (opts.command === 'verify' && !opts.verify?.db) {
+  if (opts.command === 'down' && manyFolders) {
+    throw new UsageError(`down reverts in one folder at a time: run it inside one of ${manyFolders.map((f) => f.label).join(', ')}`);
+  }
+  if (opts.command === 'verify' && selected && !opts.verify?.db) {
     throw new UsageError(`verify ${opts.all ? '--all' : '--target'} checks each target's ledger: add --db`, 'without --db, verify needs no database: `fmig verify`');
   }
 
-  const folders: SharedFolders = new Map();
-  let before: { result: unknown; exitCode: number } | undefined;
-  if (opts.command === 'verify') {
-    // The folder and git checks do not depend on the database: once, before the ledgers.
+  const folderList = manyFolders ?? [null];
+  const folderConfig = (c: Config, f: FolderSettings | null): Config =>
+    f === null ? c : { ...c, dir: f.dir, database: { ...c.database, table: c.database.table === config.database.table ? f.table : c.database.table + f.table.slice(config.database.table.length) } };
+  const shared: SharedFolders = new Map();
+  const before: { result: unknown; exitCode: number }[] = [];
+  // verify over targets: the folder and git checks do not depend on the database, so they run
+  // once per folder, and each run checks only its ledger.
+  const ledgerOnly = opts.command === 'verify' && selected;
+  if (ledgerOnly) {
     const { verify } = await import('../commands/verify.js');
-    before = await verify(ctx, { ...opts.verify, db: false });
+    for (const f of folderList) {
+      if (f) ctx.report.line(`${f.label}:`);
+      before.push(await verify(f ? { ...ctx, config: () => Promise.resolve(folderConfig(config, f)) } : ctx, { ...opts.verify, db: false }));
+    }
   } else if (opts.command === 'up' || opts.command === 'down') {
     // Bad revision files stop everything before any database is touched (exit 2).
     const { loadFolder } = await import('../commands/project.js');
-    await loadFolder(config, { listDowns: opts.command === 'up', shared: folders });
+    for (const f of folderList) await loadFolder(folderConfig(config, f), { listDowns: opts.command === 'up', shared });
   }
 
   const started = Date.now();
   // Read once, not once per run: every run records the same checked-out commit.
   const gitCommit = opts.command === 'up' || opts.command === 'down' ? await (await import('../adapters/git-head.js')).headCommit(config.root) : undefined;
-  const { units, failed } = await expandUnits(config, chosen, gitCommit);
+  const expanded = selected ? await expandUnits(config, chosen, gitCommit) : { units: [{ target: null, schema: null, label: '', config }], failed: [] };
+  const failed = expanded.failed;
+  const units: Unit[] = expanded.units.flatMap((u) =>
+    folderList.map((f) => ({ ...u, folder: f?.label ?? null, label: [u.label, f?.label].filter(Boolean).join(' '), config: folderConfig(u.config, f) })),
+  );
   const width = Math.min(40, Math.max(0, ...units.map((u) => u.label.length), ...failed.map((f) => f.target.length)));
   const outcomes: Outcome[] = [];
   for (const f of failed) {
-    const o = { ...failedOutcome(f.error, opts), target: f.target, schema: null, label: f.target, database: null, ms: 0 };
+    const o = { ...failedOutcome(f.error, opts), target: f.target, schema: null, folder: null, label: f.target, database: null, ms: 0 };
     outcomes.push(o);
     ctx.report.line(outcomeLine(o, width));
   }
@@ -99,7 +120,7 @@ export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Pr
       // An embedded database can be open once at a time: its runs go one after another.
       (u) => (u.config.database.url.startsWith('pglite://') && u.config.database.url !== 'pglite://memory' ? u.config.database.url : null),
       async (u) => {
-        const o = await runUnit(ctx, u, opts, run, folders);
+        const o = await runUnit(ctx, u, opts, run, shared);
         ctx.report.line(outcomeLine(o, width));
         ctx.report.progress(`${++done}/${units.length} done`);
         return o;
@@ -111,13 +132,14 @@ export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Pr
   }
   const why = stopping ? `interrupted by ${stopping}` : '--fail-fast';
   for (const [i, u] of units.entries()) {
-    outcomes.push(results[i] ?? { target: u.target, schema: u.schema, label: u.label, database: maskUrl(u.config.database.url), state: 'not run', exitCode: 0, ms: 0, summary: `not run (${why})` });
+    outcomes.push(results[i] ?? { target: u.target, schema: u.schema, folder: u.folder ?? null, label: u.label, database: maskUrl(u.config.database.url), state: 'not run', exitCode: 0, ms: 0, summary: `not run (${why})` });
   }
   for (const line of summaryLines(outcomes, Date.now() - started)) ctx.report.line(line);
-  const exitCode = worst([before?.exitCode ?? 0, ...outcomes.map((o) => o.exitCode), stopping ? (stopping === 'SIGTERM' ? 143 : 130) : 0]);
+  const exitCode = worst([...before.map((b) => b.exitCode), ...outcomes.map((o) => o.exitCode), stopping ? (stopping === 'SIGTERM' ? 143 : 130) : 0]);
   const targets = outcomes.map((o) => ({
     target: o.target,
     schema: o.schema,
+    folder: o.folder,
     database: o.database,
     state: o.state,
     exitCode: o.exitCode,
@@ -127,16 +149,16 @@ export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Pr
     ...(o.error ? { error: o.error } : {}),
   }));
   const counts = { runs: outcomes.filter((o) => o.state !== 'not run').length, ok: outcomes.filter((o) => o.state === 'ok').length, failed: outcomes.filter((o) => o.state === 'failed').length, notRun: outcomes.filter((o) => o.state === 'not run').length };
-  return { result: { command: opts.command, ok: exitCode === 0, counts, ...(before ? { verify: before.result } : {}), targets }, exitCode };
+  return { result: { command: opts.command, ok: exitCode === 0, counts, ...(before.length ? { verify: before.length === 1 ? before[0].result : before.map((b) => b.result) } : {}), targets }, exitCode };
 
   /** One run: the command with the unit's settings; whatever it throws becomes its outcome. */
   async function runUnit(parent: Context, u: Unit, o: TargetOptions, cmd: Run, shared: SharedFolders): Promise<Outcome> {
-    const base = { target: u.target, schema: u.schema, label: u.label, database: maskUrl(u.config.database.url) };
+    const base = { target: u.target, schema: u.schema, folder: u.folder ?? null, label: u.label, database: maskUrl(u.config.database.url) };
     const t0 = performance.now();
     const quiet: Reporter = { line() {}, progress() {}, warn: (text) => parent.report.warn(`${u.label}: ${text}`) };
     const uctx = { ...unitContext(parent, u.config, quiet), folders: shared };
     try {
-      const { result, exitCode = 0 } = o.command === 'verify' ? await ledgerCheck(uctx, u.config, o.verify ?? {}) : await cmd(uctx);
+      const { result, exitCode = 0 } = ledgerOnly ? await ledgerCheck(uctx, u.config, o.verify ?? {}) : await cmd(uctx);
       if (exitCode !== 0) anyFailed = true;
       return { ...base, state: exitCode === 0 ? 'ok' : 'failed', exitCode, ms: performance.now() - t0, summary: summarise(o.command, result), result };
     } catch (e) {

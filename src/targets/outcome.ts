@@ -4,8 +4,9 @@
  */
 
 export interface Outcome {
-  target: string;
+  target: string | null;
   schema: string | null;
+  folder: string | null;
   label: string;
   /** The database, password masked; null when the run never got one (its target's schemas could not be listed). */
   database: string | null;
@@ -74,13 +75,15 @@ export function outcomeLine(o: Outcome, width: number): string {
 
 /** The summary at the end: runs per target, then every failed run with its error. */
 export function summaryLines(outcomes: Outcome[], wall: number): string[] {
-  const targets = [...new Set(outcomes.map((o) => o.target))];
+  // By target; without targets (a glob dir on the configured database), by folder.
+  const group = (o: Outcome) => o.target ?? o.folder ?? 'database';
+  const targets = [...new Set(outcomes.map(group))];
   const rows = targets.map((t) => {
-    const of = outcomes.filter((o) => o.target === t);
+    const of = outcomes.filter((o) => group(o) === t);
     const n = (s: Outcome['state']) => of.filter((o) => o.state === s).length;
     return [t, String(of.filter((o) => o.state !== 'not run').length), String(n('ok')), String(n('failed')), String(n('not run'))];
   });
-  const head = ['target', 'runs', 'ok', 'failed', 'not run'];
+  const head = [outcomes.some((o) => o.target !== null) ? 'target' : 'folder', 'runs', 'ok', 'failed', 'not run'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const failed = outcomes.filter((o) => o.state === 'failed');

@@ -8,9 +8,12 @@ import { StateError } from '../core/errors.js';
 
 /** One run: a database, or one tenant's schema on a server. */
 export interface Unit {
-  target: string;
+  /** Null: the configured database (a glob `dir` run without targets). */
+  target: string | null;
   schema: string | null;
-  /** `eu`, or `tenants/tenant_042`: how output names the run. */
+  /** The folder's path, when `dir` is a glob. */
+  folder?: string | null;
+  /** `eu`, `tenants/tenant_042`, `eu services/billing/sql`: how output names the run. */
   label: string;
   config: Config;
 }

@@ -9,6 +9,7 @@ import { readFiles, readFolderInSlices } from '../adapters/files.js';
 import { loadHasher } from '../core/checksum.js';
 import type { LedgerEntry } from '../core/drift.js';
 import { parseFolder, readDowns, type Folder } from '../core/folder.js';
+import { UsageError } from '../core/errors.js';
 import { version } from '../version.js';
 import type { Context } from './context.js';
 
@@ -20,6 +21,12 @@ export type SharedFolders = Map<string, Promise<Folder>>;
  * listed and not read: their names are checked, and readDownFiles reads those that are needed.
  */
 export async function loadFolder(config: Config, opts: { listDowns?: boolean; shared?: SharedFolders } = {}): Promise<Folder> {
+  if (config.folders && !config.folders.some((f) => f.dir === config.dir)) {
+    throw new UsageError(
+      `dir = "${relative(config.root, config.dir)}" matches ${config.folders.length} folder(s): run this command inside one of them (${config.folders.map((f) => f.label).join(', ') || 'none yet'})`,
+      '`fmig up`, `status` and `verify` run on every folder from the top of the repository',
+    );
+  }
   if (opts.shared) {
     const key = `${config.dir}\0${!!opts.listDowns}`;
     let folder = opts.shared.get(key);

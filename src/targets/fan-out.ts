@@ -39,6 +39,9 @@ export interface TargetOptions extends Selection {
 export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Promise<{ result: unknown; exitCode: number }> {
   const config = await ctx.config();
   const selected = opts.all || opts.names.length > 0;
+  if (!FAN_OUT.has(opts.command) && (opts.all || opts.names.length > 1)) {
+    throw new UsageError(`${opts.command} runs on one database: --target must name one target without schemas`, '`up`, `down`, `status` and `verify --db` run on several targets at once');
+  }
   const chosen = selected ? selectTargets(config, opts, ctx.cwd) : [];
   // A glob `dir` run from outside every folder it matches: every folder, each a project of its own.
   const manyFolders = config.folders && !config.folders.some((f) => f.dir === config.dir) ? config.folders : null;
@@ -122,6 +125,8 @@ export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Pr
       async (u) => {
         const o = await runUnit(ctx, u, opts, run, shared);
         ctx.report.line(outcomeLine(o, width));
+        // A folder's own verify: its findings, as `fmig verify` in that folder prints them.
+        for (const line of o.lines ?? []) ctx.report.line(`  ${line}`);
         ctx.report.progress(`${++done}/${units.length} done`);
         return o;
       },
@@ -155,12 +160,14 @@ export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Pr
   async function runUnit(parent: Context, u: Unit, o: TargetOptions, cmd: Run, shared: SharedFolders): Promise<Outcome> {
     const base = { target: u.target, schema: u.schema, folder: u.folder ?? null, label: u.label, database: maskUrl(u.config.database.url) };
     const t0 = performance.now();
-    const quiet: Reporter = { line() {}, progress() {}, warn: (text) => parent.report.warn(`${u.label}: ${text}`) };
+    const lines: string[] = [];
+    const keep = o.command === 'verify' && !ledgerOnly;
+    const quiet: Reporter = { line: (text) => keep && lines.push(text), progress() {}, warn: (text) => parent.report.warn(`${u.label}: ${text}`) };
     const uctx = { ...unitContext(parent, u.config, quiet), folders: shared };
     try {
       const { result, exitCode = 0 } = ledgerOnly ? await ledgerCheck(uctx, u.config, o.verify ?? {}) : await cmd(uctx);
       if (exitCode !== 0) anyFailed = true;
-      return { ...base, state: exitCode === 0 ? 'ok' : 'failed', exitCode, ms: performance.now() - t0, summary: summarise(o.command, result), result };
+      return { ...base, state: exitCode === 0 ? 'ok' : 'failed', exitCode, ms: performance.now() - t0, summary: summarise(o.command, result), result, lines: lines.slice(0, -1) };
     } catch (e) {
       anyFailed = true;
       return { ...base, ...failedOutcome(e, o), ms: performance.now() - t0 };

@@ -21,6 +21,8 @@ export interface Outcome {
   error?: Record<string, unknown>;
   /** The error's whole text, for the summary at the end. */
   errorText?: string;
+  /** What the command printed, where it is shown under the run's line. */
+  lines?: string[];
 }
 
 type Named = { revision: string; slug?: string };
@@ -52,7 +54,9 @@ export function summarise(command: string, result: unknown): string {
   }
   if (command === 'verify') {
     const findings = (r.findings ?? []) as { message: string; file: string }[];
-    return findings.length ? `${findings.length} finding(s): ${findings[0].file} ${findings[0].message}` : 'the ledger agrees with the folder';
+    if (findings.length) return `${findings.length} finding(s): ${findings[0].file} ${findings[0].message}`;
+    // verify's own result has `skipped`; the ledger check of a run over targets does not.
+    return 'skipped' in r ? 'no findings' : 'the ledger agrees with the folder';
   }
   return 'done';
 }

@@ -21,12 +21,7 @@ export type SharedFolders = Map<string, Promise<Folder>>;
  * listed and not read: their names are checked, and readDownFiles reads those that are needed.
  */
 export async function loadFolder(config: Config, opts: { listDowns?: boolean; shared?: SharedFolders } = {}): Promise<Folder> {
-  if (config.folders && !config.folders.some((f) => f.dir === config.dir)) {
-    throw new UsageError(
-      `dir = "${relative(config.root, config.dir)}" matches ${config.folders.length} folder(s): run this command inside one of them (${config.folders.map((f) => f.label).join(', ') || 'none yet'})`,
-      '`fmig up`, `status` and `verify` run on every folder from the top of the repository',
-    );
-  }
+  requireOneFolder(config);
   if (opts.shared) {
     const key = `${config.dir}\0${!!opts.listDowns}`;
     let folder = opts.shared.get(key);
@@ -36,6 +31,16 @@ export async function loadFolder(config: Config, opts: { listDowns?: boolean; sh
   const listOnly = opts.listDowns ? (name: string) => name.endsWith('.down.sql') : undefined;
   const [hash, files] = await Promise.all([loadHasher(), readFolderInSlices(config.dir, relative(config.root, config.dir) || '.', listOnly)]);
   return parseFolder(files, hash);
+}
+
+/** A glob `dir` names several folders: a command on one folder must run inside one of them. */
+export function requireOneFolder(config: Config): void {
+  if (config.folders && !config.folders.some((f) => f.dir === config.dir)) {
+    throw new UsageError(
+      `dir = "${relative(config.root, config.dir)}" matches ${config.folders.length} folder(s): run this command inside one of them (${config.folders.map((f) => f.label).join(', ') || 'none yet'})`,
+      '`fmig up`, `status` and `verify` run on every folder from the top of the repository',
+    );
+  }
 }
 
 /** Reads the listed down files of these revisions (all of them without `ids`); FolderError for a bad one. */

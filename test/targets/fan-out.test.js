@@ -80,7 +80,7 @@ if (server) {
     for (const s of shards) assert.equal(await tablesIn(s.url, 'public'), ['a', 'b', 'c']);
 
     await admin(tenantsDb.url, 'drop table tenant_17.b');
-    r = await p.fmig('up', '--all', '--json');
+    r = await p.fmig('up', '--all', '-j', '8', '--json');
     assert.is(r.code, 0, r.stdout + r.stderr);
     const byLabel = Object.fromEntries(r.json.targets.map((t) => [t.schema ? `${t.target}/${t.schema}` : t.target, t]));
     assert.is(r.json.targets.length, TENANTS.length + SHARDS);
@@ -93,10 +93,10 @@ if (server) {
     for (const t of TENANTS) assert.equal(ledgers[t].ups, { '000001': 1, '000002': 1, '000003': 1 }, t);
 
     // status and verify --db on all of them; down refuses --all and reverts a named target's runs.
-    r = await p.fmig('status', '--all', '--check', '--json');
+    r = await p.fmig('status', '--all', '-j', '8', '--check', '--json');
     assert.is(r.code, 0, r.stdout + r.stderr);
     assert.ok(r.json.targets.every((t) => t.result.pending.length === 0 && t.result.applied.length === 3));
-    r = await p.fmig('verify', '--db', '--all');
+    r = await p.fmig('verify', '--db', '--all', '-j', '8');
     assert.is(r.code, 0, r.stdout + r.stderr);
     assert.is((r.stdout.match(/the ledger agrees with the folder/g) ?? []).length, TENANTS.length + SHARDS);
 

@@ -3,6 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { freshDatabase, targets } from '../helpers/databases.js';
 import { project, removeProjects, inspect } from '../helpers/cli.js';
 
@@ -48,6 +49,7 @@ for (const target of targets) {
     r = await p.fmig('new', 'refunds');
     assert.is(r.code, 2, r.stderr);
     assert.match(r.stderr, /matches 2 folder\(s\): run this command inside one of them \(services\/billing\/sql, services\/users\/sql\)/);
+    assert.not.ok(existsSync(path.join(p.dir, 'services', '*')), 'no folder named after the glob');
     const billing = path.join(p.dir, 'services', 'billing');
     r = await p.fmig('new', 'refunds', { cwd: billing });
     assert.is(r.code, 0, r.stderr);

@@ -257,6 +257,10 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
   cli.option('--config <path>', 'Use this migrate.toml instead of the one found by walking up');
   cli.option('--url <url>', 'Database URL (postgres://..., pglite://<dir>, pglite://memory)');
   cli.option('--lock-wait <duration>', "How long to wait for another fmig holding fmig's lock (database.lock_wait), e.g. 30s");
+  cli.option('--target <name>', 'Run on this [targets.<name>] of migrate.toml (repeatable)');
+  cli.option('--all', 'Run on every target of migrate.toml (up, status, verify --db)');
+  cli.option('-j, --jobs <n>', 'With --target/--all: how many targets run at once (default 4)');
+  cli.option('--fail-fast', 'With --target/--all: start no further target once one has failed');
   cli.option('--json', 'Print one JSON document on stdout');
   cli.option('-q, --quiet', 'Print nothing but errors');
   cli.option('--no-color', 'No colour (there is none outside a TTY anyway)');
@@ -300,11 +304,35 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
   }
   if (!chosen) return 0;
   const { spec, args, opts } = chosen;
+  if ((opts.jobs !== undefined || opts.failFast) && opts.target === undefined && !opts.all) {
+    throw new UsageError(`${opts.jobs !== undefined ? '-j' : '--fail-fast'} goes with --target or --all`, 'e.g. `fmig up --all -j 8`');
+  }
   const ctx = makeContext(io, report, opts, json);
-  const { result, exitCode } = await spec.run(ctx, args, opts);
+  // up, down, status and verify also go through targets/: a glob `dir` fans out without targets.
+  const fanOut = opts.target !== undefined || opts.all || ['up', 'down', 'status', 'verify'].includes(spec.name);
+  const { result, exitCode } = await (fanOut ? onTargets(ctx, spec, args, opts) : spec.run(ctx, args, opts));
   if (json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
   report.progress('');
   return exitCode ?? 0;
+}
+
+/** The command on the targets `--target`/`--all` name (targets/fan-out.ts). */
+async function onTargets(ctx: Context, spec: Spec, args: string[], opts: Options): Promise<{ result: unknown; exitCode?: number }> {
+  if (opts.url !== undefined && (opts.target !== undefined || opts.all)) throw new UsageError('--url and --target/--all both name a database: give one of them', 'a target without url uses the configured database (FMIG_DATABASE_URL, DATABASE_URL, database.url)');
+  const { onTargets: run } = await import('./targets/fan-out.js');
+  return run(
+    ctx,
+    {
+      command: spec.name,
+      names: list(opts.target),
+      all: !!opts.all,
+      jobs: str(opts.jobs),
+      failFast: !!opts.failFast,
+      verify: spec.name === 'verify' ? { staged: !!opts.staged, against: str(opts.against), db: !!opts.db, strict: !!opts.strict } : undefined,
+      errorJson,
+    },
+    (c) => spec.run(c, args, opts),
+  );
 }
 
 /**

@@ -30,4 +30,54 @@ export interface Config {
     /** `[schema] files`: a glob, relative to the project root, of the files describing the wanted schema; null when unset. */
     files: string | null;
   };
+  /** `[targets.<name>]`, in the order migrate.toml has them. */
+  targets: TargetSettings[];
+  /**
+   * When `dir` is a glob: every folder it matches. `dir` and `database.table` are then those of
+   * the folder the working directory is in, or, outside all of them, `dir` is the glob itself.
+   */
+  folders: FolderSettings[] | null;
+  /** Set when the command runs for one target (and tenant schema): see targets/. */
+  target?: TargetRun;
+}
+
+// ---- Targets: [targets.<name>] (several databases, one schema per tenant) ----
+
+/** A `[targets.<name>]` table: another database, or one run per schema on a server. */
+export interface TargetSettings {
+  name: string;
+  /** The target's database (its `direct_url` wins over its `url`); null: the configured database's URL. */
+  url: string | null;
+  /** Where `url` came from, for messages: `targets.<name>.url` or `targets.<name>.direct_url`. */
+  urlSource: string | null;
+  /** One run per schema: the names, or a query on the target's server returning them; null: one run. */
+  schemas: { names: string[] } | { query: string } | null;
+  /** The `[database]` keys this target sets; the rest come from `[database]`. */
+  database: Partial<Pick<Config['database'], 'schema' | 'table' | 'lockWaitMs' | 'lockTimeoutMs' | 'lockRetries' | 'statementTimeoutMs'>>;
+  /** What is wrong with this target's values (an unset `${VAR}`): an error only when the target is used. */
+  problems: string[];
+}
+
+/** The settings of one run of a target: set on the Config the command gets. */
+export interface TargetRun {
+  /** The target's name. */
+  name: string;
+  /** The tenant's schema: the work session's search_path, and where its ledger lives; null for a whole database. */
+  schema: string | null;
+  /** The commit checked out, read once for all the runs (the ledger records it); undefined: read it. */
+  gitCommit?: string | null;
+}
+
+// ---- Folders: `dir` as a glob, one project per folder (monorepos) ----
+
+/** One folder a glob `dir` matches. */
+export interface FolderSettings {
+  /** Absolute path. */
+  dir: string;
+  /** Its path relative to the project root: how output names it. */
+  label: string;
+  /** Its own ledger table (in the ledger's schema): `<table>_<what the wildcards matched>`. */
+  table: string;
+  /** The directory its wildcards end in (services/billing for services/*\/sql): commands run inside it use this folder. */
+  project: string;
 }

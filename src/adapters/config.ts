@@ -7,6 +7,8 @@ import { maskUrl } from './db/driver.js';
 import { ConfigError, FmigError } from '../core/errors.js';
 import { closest } from '../core/suggest.js';
 import { parseDuration } from '../core/duration.js';
+import { readTargets } from './config-targets.js';
+import { currentFolder, isGlob, matchFolders } from './config-folders.js';
 
 export const CONFIG_FILE = 'migrate.toml';
 export const DEFAULT_URL = 'pglite://.fmig/pglite';
@@ -30,6 +32,8 @@ const SHAPE: Shape = {
   },
   git: { main: 'string' },
   schema: { files: 'string' },
+  // [targets.<name>]: any name, so checked by config-targets.ts (listed here for "did you mean").
+  targets: {},
 };
 const ALL_KEYS = flatten(SHAPE, '');
 
@@ -54,7 +58,8 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
   const doc = file ? readToml(file, label) : {};
 
   const problems: string[] = [];
-  checkShape(doc, SHAPE, '', problems);
+  const { targets: targetTables, ...rest } = doc;
+  checkShape(rest, SHAPE, '', problems);
   const database = table(doc.database);
   const git = table(doc.git);
   const schemaSection = table(doc.schema);
@@ -77,19 +82,34 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
   const main = value('git.main', git.main);
   const schemaFiles = value('schema.files', schemaSection.files);
   if (schemaFiles === '') problems.push('schema.files: must not be empty (a glob such as "schema/**/*.sql")');
+  const targets = readTargets(
+    targetTables,
+    {
+      expand: (key, raw, into) => expand(key, raw, opts.env, into),
+      duration,
+      count,
+      identifier,
+      url: (key, v, into) => checkUrl(v, key, root, into),
+    },
+    problems,
+  );
   // A bad URL from --url or the environment is not migrate.toml's fault: it is reported on its own.
   const urlProblems: string[] = [];
   const { url, urlSource } = databaseUrl(opts, () => value('database.url', database.url), root, problems, urlProblems, directUrl);
 
+  const folders = typeof dir === 'string' && dir !== '' && isGlob(dir) ? matchFolders(root, dir, tableName, problems) : null;
+  const here = folders ? currentFolder(folders, opts.cwd) : undefined;
   if (problems.length) throw new ConfigError(label, [...problems, ...urlProblems]);
   if (urlProblems.length) throw new FmigError('bad-url', urlProblems.join('\n'), 2);
   return {
     file,
     root,
-    dir: path.resolve(root, typeof dir === 'string' ? dir : 'sql'),
-    database: { url, urlSource, directUrl, schema, table: tableName, lockWaitMs, lockTimeoutMs, lockRetries, statementTimeoutMs },
+    dir: here?.dir ?? path.resolve(root, typeof dir === 'string' ? dir : 'sql'),
+    database: { url, urlSource, directUrl, schema, table: here?.table ?? tableName, lockWaitMs, lockTimeoutMs, lockRetries, statementTimeoutMs },
     git: { main: typeof main === 'string' && main !== '' ? main : null },
     schema: { files: typeof schemaFiles === 'string' && schemaFiles !== '' ? schemaFiles : null },
+    targets,
+    folders,
   };
 }
 

@@ -86,7 +86,7 @@ export async function runEnv(db: Driver, ledger: L.LedgerName, config: Config, d
     db,
     ledger,
     writer: await writer(db, config),
-    reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs),
+    reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs, config.target?.schema ?? undefined),
     dirty: false,
     guard: `BEGIN READ WRITE; ${local}`,
     localSettings: local,
@@ -95,8 +95,8 @@ export async function runEnv(db: Driver, ledger: L.LedgerName, config: Config, d
 }
 
 /** Puts the session back to the state every revision starts from: defaults plus fmig's own settings. */
-export function sessionReset(lockTimeoutMs: number, statementTimeoutMs: number): string {
-  return `RESET ALL; ${sessionSettings({ lockTimeoutMs, statementTimeoutMs })}`;
+export function sessionReset(lockTimeoutMs: number, statementTimeoutMs: number, searchPath?: string): string {
+  return `RESET ALL; ${sessionSettings({ lockTimeoutMs, statementTimeoutMs, searchPath })}`;
 }
 
 function applied(rev: Revision): L.AppliedRevision {

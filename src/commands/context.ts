@@ -1,5 +1,6 @@
 /** What every command receives: where it runs, its settings, and where its human output goes. */
 import type { Config } from '../adapters/config-types.js';
+import type { SharedFolders } from './project.js';
 
 export interface Reporter {
   /** A line of human output (stdout). Silent with --json and --quiet. */
@@ -19,6 +20,8 @@ export interface Context {
   config(): Promise<Config>;
   report: Reporter;
   json: boolean;
+  /** Set when the command runs on several targets at once: the folder is parsed once for all of them. */
+  folders?: SharedFolders;
 }
 
 /** A Reporter that drops everything, for callers that only want results. */

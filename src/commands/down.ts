@@ -41,7 +41,7 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
     throw new UsageError('--accept-edited and --from-ledger choose different texts to run: give one of them');
   }
   const choice: DownChoice = opts.fromLedger ? 'ledger' : opts.acceptEdited ? 'accept-edited' : 'refuse-edited';
-  const folder = await loadFolder(config);
+  const folder = await loadFolder(config, { shared: ctx.folders });
   const dirLabel = relative(config.root, config.dir) || '.';
 
   const stop = opts.dryRun ? null : catchInterrupts(ctx.report);

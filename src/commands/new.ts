@@ -6,7 +6,7 @@ import { fileName } from '../core/names.js';
 import { nextRevisionId, slugify } from '../core/new-id.js';
 import type { Context } from './context.js';
 import { requireOneHead } from './heads.js';
-import { loadFolder } from './project.js';
+import { loadFolder, requireOneFolder } from './project.js';
 import { folderExists } from '../adapters/files.js';
 
 export interface NewOptions {
@@ -39,6 +39,7 @@ export async function startRevision(ctx: Context, opts: { slug?: string; message
   }
   const slug = slugify(opts.slug ?? opts.message ?? '');
   if (!slug) throw new UsageError(`${command} needs a slug (or -m "message")`, 'e.g. `fmig new add_invoices` or `fmig new -m "add invoices"`');
+  requireOneFolder(config);
   if (!folderExists(config.dir)) mkdirSync(config.dir, { recursive: true });
   const folder = await loadFolder(config);
   let parents = opts.parents ?? [];

@@ -9,17 +9,38 @@ import { readFiles, readFolderInSlices } from '../adapters/files.js';
 import { loadHasher } from '../core/checksum.js';
 import type { LedgerEntry } from '../core/drift.js';
 import { parseFolder, readDowns, type Folder } from '../core/folder.js';
+import { UsageError } from '../core/errors.js';
 import { version } from '../version.js';
 import type { Context } from './context.js';
+
+/** Parsed folders by directory, shared by the runs of one command over several targets: each is read and checksummed once. */
+export type SharedFolders = Map<string, Promise<Folder>>;
 
 /**
  * Reads and parses the revision folder named by the settings. With `listDowns`, down files are
  * listed and not read: their names are checked, and readDownFiles reads those that are needed.
  */
-export async function loadFolder(config: Config, opts: { listDowns?: boolean } = {}): Promise<Folder> {
+export async function loadFolder(config: Config, opts: { listDowns?: boolean; shared?: SharedFolders } = {}): Promise<Folder> {
+  requireOneFolder(config);
+  if (opts.shared) {
+    const key = `${config.dir}\0${!!opts.listDowns}`;
+    let folder = opts.shared.get(key);
+    if (!folder) opts.shared.set(key, (folder = loadFolder(config, { listDowns: opts.listDowns })));
+    return folder;
+  }
   const listOnly = opts.listDowns ? (name: string) => name.endsWith('.down.sql') : undefined;
   const [hash, files] = await Promise.all([loadHasher(), readFolderInSlices(config.dir, relative(config.root, config.dir) || '.', listOnly)]);
   return parseFolder(files, hash);
+}
+
+/** A glob `dir` names several folders: a command on one folder must run inside one of them. */
+export function requireOneFolder(config: Config): void {
+  if (config.folders && !config.folders.some((f) => f.dir === config.dir)) {
+    throw new UsageError(
+      `dir = "${relative(config.root, config.dir)}" matches ${config.folders.length} folder(s): run this command inside one of them (${config.folders.map((f) => f.label).join(', ') || 'none yet'})`,
+      '`fmig up`, `status` and `verify` run on every folder from the top of the repository',
+    );
+  }
 }
 
 /** Reads the listed down files of these revisions (all of them without `ids`); FolderError for a bad one. */
@@ -51,6 +72,7 @@ async function startConfigured(ctx: Context, config: Config): Promise<{ driver: 
     sqlDir: config.dir,
     ledger: ledgerName(config),
     onNotice: (m) => ctx.report.warn(m),
+    searchPath: config.target?.schema ?? undefined,
   });
 }
 
@@ -157,7 +179,8 @@ export async function withDatabase<T, P>(
 export async function writer(db: Driver, config: Config): Promise<Writer> {
   // git is started only by commands that write: a run with nothing to do loads none of it.
   const { headCommit } = await import('../adapters/git-head.js');
-  const [[who], gitCommit] = await Promise.all([db.query<{ u: string }>('select current_user as u'), headCommit(config.root)]);
+  const known = config.target?.gitCommit;
+  const [[who], gitCommit] = await Promise.all([db.query<{ u: string }>('select current_user as u'), known !== undefined ? known : headCommit(config.root)]);
   let os = '';
   try {
     os = userInfo().username;

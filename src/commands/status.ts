@@ -28,7 +28,7 @@ export async function status(ctx: Context, opts: { check?: boolean }): Promise<{
   const config = await ctx.config();
   let folder: Folder;
   try {
-    folder = await loadFolder(config);
+    folder = await loadFolder(config, { shared: ctx.folders });
   } catch (e) {
     // Whatever is wrong with the files is reported, not a reason to stop (SPEC section 6).
     if (!(e instanceof FolderError)) throw e;

@@ -37,7 +37,7 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   const dirLabel = relative(config.root, config.dir) || '.';
   let loaded: Folder | undefined;
   const prepare = async (listDowns: boolean) => {
-    const folder = (loaded = await loadFolder(config, { listDowns }));
+    const folder = (loaded = await loadFolder(config, { listDowns, shared: ctx.folders }));
     // A named revision is what the user wants, whatever the other heads: say they exist.
     if (target.kind === 'revision') warnOtherHeads(ctx, folder, target.id);
     else await requireOneHead(config, folder, 'up');

@@ -77,6 +77,8 @@ export interface OpenOptions {
   ledger?: { schema: string; table: string };
   /** Told what the user should see even in a log: waiting for another process's lock, taking over a dead one's. */
   onNotice?: (message: string) => void;
+  /** A tenant's schema: the work session's search_path, so that revisions create their objects there. */
+  searchPath?: string;
 }
 
 /** A script of Driver.transact failed; the transaction was rolled back. */

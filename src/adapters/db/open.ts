@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Driver, OpenOptions } from './driver.js';
 import type { PostgresDriver } from './postgres.js';
-import { maskUrl, needsEncoding, toDbError } from './driver.js';
+import { ident, maskUrl, needsEncoding, toDbError } from './driver.js';
 import { FmigError, UnreachableError, UsageError } from '../../core/errors.js';
 import { formatMs } from './lockfile.js';
 
@@ -68,7 +68,7 @@ export async function startDatabase(url: string, opts: OpenOptions): Promise<{ d
   let driver: PostgresDriver;
   const limitS = connectTimeoutOf(url);
   try {
-    driver = openPostgres(url, limitS);
+    driver = openPostgres(url, limitS, opts.searchPath);
   } catch {
     // Node's URL error carries the whole URL, password included: not passed on.
     throw invalidUrl(url);
@@ -104,9 +104,10 @@ function invalidUrl(url: string): UsageError {
  * The work session's settings as a script. A `RESET ALL` or `DISCARD ALL` drops them, so
  * whoever resets the session between revisions runs this again.
  */
-export function sessionSettings(opts: Pick<OpenOptions, 'lockTimeoutMs' | 'statementTimeoutMs'>): string {
+export function sessionSettings(opts: Pick<OpenOptions, 'lockTimeoutMs' | 'statementTimeoutMs' | 'searchPath'>): string {
   const ms = (n: number) => `'${Math.max(0, Math.floor(n))}ms'`;
-  return `SET lock_timeout = ${ms(opts.lockTimeoutMs)}; SET statement_timeout = ${ms(opts.statementTimeoutMs)}; SET application_name = 'fmig'`;
+  const path = opts.searchPath ? `; SET search_path = ${ident(opts.searchPath)}` : '';
+  return `SET lock_timeout = ${ms(opts.lockTimeoutMs)}; SET statement_timeout = ${ms(opts.statementTimeoutMs)}; SET application_name = 'fmig'${path}`;
 }
 
 /** What went wrong connecting, said so that the user knows what to fix. */

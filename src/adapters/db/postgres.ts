@@ -11,7 +11,7 @@
 import os from 'node:os';
 import postgres from 'postgres';
 import type { Driver, LockOptions, Session } from './driver.js';
-import { maskUrl, ScriptFailed } from './driver.js';
+import { ident, maskUrl, ScriptFailed } from './driver.js';
 import { formatTextArray, parseTextArray } from './pg-array.js';
 import { formatMs, formatSince } from './lockfile.js';
 import { UnreachableError } from '../../core/errors.js';
@@ -31,13 +31,16 @@ export interface PostgresDriver extends Driver {
 }
 
 /** Creates the driver without connecting (postgres.js connects on the first statement); `connectTimeoutS` bounds each connect. */
-export function openPostgres(url: string, connectTimeoutS: number): PostgresDriver {
+export function openPostgres(url: string, connectTimeoutS: number, searchPath?: string): PostgresDriver {
   const display = maskUrl(url);
   const password = passwordOf(url);
   let closing = false;
   let lost = false;
   let inTransaction = false;
-  const client = (onLost?: () => void, applicationName = 'fmig') =>
+  // A tenant's schema is the work session's search_path from its start: a RESET in a revision
+  // (or fmig's own RESET ALL between revisions) goes back to it, not to the server's default.
+  const startup: Record<string, string> = searchPath ? { search_path: ident(searchPath) } : {};
+  const client = (onLost?: () => void, applicationName = 'fmig', params: Record<string, string> = {}) =>
     postgres(url, {
       max: 1,
       // fmig sends few statements, most of them once: named prepared statements would only
@@ -51,14 +54,18 @@ export function openPostgres(url: string, connectTimeoutS: number): PostgresDriv
       connect_timeout: connectTimeoutS,
       idle_timeout: 0,
       max_lifetime: 0, // postgres.js would otherwise recycle the connection after 30-60 min, losing its session
-      connection: { application_name: applicationName },
+      connection: { application_name: applicationName, ...params },
       onclose: () => {
         if (!closing) onLost?.();
       },
     });
-  const sql = client(() => {
-    lost = true;
-  });
+  const sql = client(
+    () => {
+      lost = true;
+    },
+    'fmig',
+    startup,
+  );
   const lockClients = new Set<postgres.Sql>();
   let monitor: Session | null = null;
   // Statements sent and not yet answered. close() waits for them: postgres.js, ended while its

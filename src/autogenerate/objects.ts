@@ -61,6 +61,18 @@ export function routineSignature(f: Routine): string {
   return `${qualifiedName(f)}(${f.arguments})`;
 }
 
+/**
+ * CREATE AGGREGATE from an aggregate's snapshot definition
+ * (`sfunc <fn>, stype <type>[, finalfunc <fn>][, initcond '<text>']`).
+ */
+export function createAggregate(f: Routine): string {
+  const m = /^sfunc (\S+), stype (.+?)(?:, finalfunc (\S+))?(?:, initcond ('(?:[^']|'')*'))?$/s.exec(f.definition);
+  if (!m) throw new Error(`cannot read the definition of aggregate ${routineSignature(f)}: ${f.definition}`);
+  const [, sfunc, stype, finalfunc, initcond] = m;
+  const parts = [`SFUNC = ${sfunc}`, `STYPE = ${stype}`, ...(finalfunc ? [`FINALFUNC = ${finalfunc}`] : []), ...(initcond ? [`INITCOND = ${initcond}`] : [])];
+  return `CREATE AGGREGATE ${routineSignature(f)} (${parts.join(', ')})`;
+}
+
 export function dropRoutine(f: Routine): string {
   return `DROP ${f.kind === 'procedure' ? 'PROCEDURE' : f.kind === 'aggregate' ? 'AGGREGATE' : 'FUNCTION'} ${routineSignature(f)}`;
 }

@@ -10,7 +10,8 @@ import type { Routine, Snapshot, Table, TypeDef, View } from '../core/snapshot-d
 import { normalise } from '../core/snapshot-diff.js';
 import { alterColumn, columnDefinition } from './columns.js';
 import { commentPlan } from './comments.js';
-import { createSequence, createTable, createType, createView, dropRoutine, dropType, dropView, routineHeader, routineSignature, sequenceOptions } from './objects.js';
+import { createAggregate, createSequence, createTable, createType, createView, dropRoutine, dropType, dropView, routineHeader, sequenceOptions } from './objects.js';
+import { grantPlan, policyDrops, policyMakes } from './security.js';
 import { mentions, qualifiedName, quoteIdent, type Statement } from './sql-text.js';
 import { enumAdditions, remakeType } from './types.js';
 
@@ -105,6 +106,7 @@ export function planChanges(fromSnapshot: Snapshot, toSnapshot: Snapshot): Chang
       if (gone || !now || now.definition !== t.definition) drops.push({ sql: `DROP TRIGGER ${quoteIdent(t.name)} ON ${qualifiedName(rel)}` });
     }
   }
+  drops.push(...policyDrops(from, to));
   for (const v of viewOrder(from.views.filter((v) => viewRemade.has(keyOf(v)))).reverse()) {
     drops.push({ sql: dropView(v), ...(v.materialized && !viewsB.has(keyOf(v)) ? { review: `drops materialized view ${qualifiedName(v)} and its data` } : {}) });
   }
@@ -179,7 +181,8 @@ export function planChanges(fromSnapshot: Snapshot, toSnapshot: Snapshot): Chang
   const fnMade = [...fnB.values()].filter((f) => f.kind !== 'aggregate' && (fnRemade.has(routineKey(f)) || !fnA.has(routineKey(f)) || fnA.get(routineKey(f))!.definition !== f.definition));
   if (fnMade.length) makes.push({ sql: 'SET check_function_bodies = off' });
   for (const f of fnMade) makes.push({ sql: f.definition.replace(/\s+$/, '') });
-  for (const f of fnB.values()) if (f.kind === 'aggregate' && !same(fnA.get(routineKey(f))?.definition, f.definition)) notes.push(`aggregate ${routineSignature(f)} is new or changed: write its CREATE AGGREGATE by hand`);
+  // An aggregate after the functions it is made of.
+  for (const f of fnB.values()) if (f.kind === 'aggregate' && (fnRemade.has(routineKey(f)) || !same(fnA.get(routineKey(f))?.definition, f.definition))) makes.push({ sql: createAggregate(f) });
   for (const t of tablesNew) makes.push({ sql: createTable(t) });
   for (const a of from.tables) {
     const b = tablesB.get(keyOf(a));
@@ -246,7 +249,9 @@ export function planChanges(fromSnapshot: Snapshot, toSnapshot: Snapshot): Chang
       late.push({ sql: `ALTER TABLE ${name} ${b.rowSecurity === 'forced' ? '' : 'NO '}FORCE ROW LEVEL SECURITY` });
     }
   }
+  late.push(...policyMakes(from, to));
   late.push(...commentPlan(from, to, { tables: new Set(tablesNew.map(keyOf)), views: viewRemade, functions: fnRemade, types: typeRemade }));
+  late.push(...grantPlan(from, to, { schemas: new Set(), relations: viewRemade, functions: fnRemade }));
   return { statements: [...drops, ...makes, ...late], notes };
 }
 

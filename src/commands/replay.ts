@@ -23,7 +23,7 @@ import type { Context } from './context.js';
 import { ledgerName } from './project.js';
 
 /** Bump when the snapshot's shape changes, so old cached replays are not read. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 /** The schema `revisions` (in application order) produce; read from the cache when the same files were replayed before. */
 export async function replayedSchema(ctx: Context, config: Config, revisions: Revision[]): Promise<{ snapshot: Snapshot; cached: boolean }> {

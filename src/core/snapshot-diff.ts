@@ -45,6 +45,34 @@ export interface Trigger {
   comment: string | null;
 }
 
+/**
+ * A privilege that differs from the object's default (PostgreSQL's `acldefault`): granted to a
+ * role beyond the default, or a default one revoked. The owner's own privileges are left out.
+ */
+export interface Grant {
+  /** `SELECT`, `INSERT`, `EXECUTE`, `USAGE` ... */
+  privilege: string;
+  /** A role name, or `PUBLIC`. */
+  grantee: string;
+  /** Granted WITH GRANT OPTION. */
+  grantable: boolean;
+  /** True for a default privilege that was revoked. */
+  revoked: boolean;
+}
+
+/** A row-level-security policy on a table. */
+export interface Policy {
+  name: string;
+  /** `ALL`, `SELECT`, `INSERT`, `UPDATE` or `DELETE`. */
+  command: string;
+  permissive: boolean;
+  /** Role names, `PUBLIC` for everyone. */
+  roles: string[];
+  /** The USING and WITH CHECK expressions, as pg_get_expr prints them. */
+  using: string | null;
+  check: string | null;
+}
+
 export interface Table {
   schema: string;
   name: string;
@@ -60,6 +88,8 @@ export interface Table {
   constraints: Constraint[];
   indexes: Index[];
   triggers: Trigger[];
+  policies?: Policy[];
+  grants?: Grant[];
   comment: string | null;
 }
 
@@ -72,6 +102,7 @@ export interface View {
   options: string | null;
   indexes: Index[];
   triggers: Trigger[];
+  grants?: Grant[];
   comment: string | null;
 }
 
@@ -83,6 +114,7 @@ export interface Routine {
   arguments: string;
   /** pg_get_functiondef; for an aggregate, its state function, type and final function. */
   definition: string;
+  grants?: Grant[];
   comment: string | null;
 }
 
@@ -98,6 +130,7 @@ export interface Sequence {
   cycle: boolean;
   /** `schema.table.column`, with ` (identity)` for an identity column's sequence. */
   ownedBy: string | null;
+  grants?: Grant[];
   comment: string | null;
 }
 
@@ -122,6 +155,7 @@ export interface Extension {
 
 export interface SchemaInfo {
   name: string;
+  grants?: Grant[];
   comment: string | null;
 }
 
@@ -150,15 +184,32 @@ const comment = (c: string | null) => (c === null ? [] : [`  comment ${literal(c
 export function normalise(s: Snapshot): Snapshot {
   const sortBy = <T>(xs: T[], key: (x: T) => string) => [...xs].sort((a, b) => byCode(key(a), key(b)));
   const named = <T extends { name: string }>(xs: T[]) => sortBy(xs, (x) => x.name);
+  const grants = <T extends { grants?: Grant[] }>(x: T): T => ({ ...x, grants: sortBy(x.grants ?? [], grantLine) });
   return {
-    schemas: named(s.schemas),
+    schemas: named(s.schemas).map(grants),
     extensions: named(s.extensions),
     types: sortBy(s.types, qualified).map((t) => ({ ...t, constraints: [...t.constraints].sort(byCode) })),
-    sequences: sortBy(s.sequences, qualified),
-    tables: sortBy(s.tables, qualified).map((t) => ({ ...t, constraints: named(t.constraints), indexes: named(t.indexes), triggers: named(t.triggers) })),
-    views: sortBy(s.views, qualified).map((v) => ({ ...v, indexes: named(v.indexes), triggers: named(v.triggers) })),
-    functions: sortBy(s.functions, (f) => `${qualified(f)}(${f.arguments})`),
+    sequences: sortBy(s.sequences, qualified).map(grants),
+    tables: sortBy(s.tables, qualified).map((t) => grants({ ...t, constraints: named(t.constraints), indexes: named(t.indexes), triggers: named(t.triggers), policies: named(t.policies ?? []) })),
+    views: sortBy(s.views, qualified).map((v) => grants({ ...v, indexes: named(v.indexes), triggers: named(v.triggers) })),
+    functions: sortBy(s.functions, (f) => `${qualified(f)}(${f.arguments})`).map(grants),
   };
+}
+
+/** `grant SELECT to reader`, `grant EXECUTE to PUBLIC with grant option`, `revoke EXECUTE from PUBLIC`. */
+export function grantLine(g: Grant): string {
+  return g.revoked ? `revoke ${g.privilege} from ${g.grantee}` : `grant ${g.privilege} to ${g.grantee}${g.grantable ? ' with grant option' : ''}`;
+}
+
+const grantLines = (xs: Grant[] | undefined) => (xs ?? []).map((g) => `  ${grantLine(g)}`);
+
+/** `policy name: as permissive for ALL to PUBLIC using (...) with check (...)`. */
+export function policyLine(p: Policy): string {
+  return [
+    `  policy ${p.name}: as ${p.permissive ? 'permissive' : 'restrictive'} for ${p.command} to ${p.roles.join(', ')}`,
+    p.using !== null ? ` using (${p.using})` : '',
+    p.check !== null ? ` with check (${p.check})` : '',
+  ].join('');
 }
 
 function columnLine(c: Column): string {
@@ -184,7 +235,7 @@ export function toBlocks(snapshot: Snapshot): Block[] {
   const s = normalise(snapshot);
   const blocks: Block[] = [];
   const add = (key: string, lines: string[]) => blocks.push({ key, lines: [key, ...lines] });
-  for (const x of s.schemas) add(`schema ${x.name}`, comment(x.comment));
+  for (const x of s.schemas) add(`schema ${x.name}`, [...grantLines(x.grants), ...comment(x.comment)]);
   for (const x of s.extensions) add(`extension ${x.name}`, [`  version ${x.version} in schema ${x.schema}`]);
   for (const t of s.types) {
     const head = t.kind === 'enum' ? `  values (${t.definition})` : t.kind === 'composite' ? `  attributes (${t.definition})` : t.kind === 'range' ? `  subtype ${t.definition}` : `  base ${t.definition}`;
@@ -200,6 +251,7 @@ export function toBlocks(snapshot: Snapshot): Block[] {
     add(`sequence ${qualified(q)}`, [
       `  ${q.type} start ${q.start} increment ${q.increment} min ${q.min} max ${q.max} cache ${q.cache}${q.cycle ? ' cycle' : ''}`,
       ...(q.ownedBy ? [`  owned by ${q.ownedBy}`] : []),
+      ...grantLines(q.grants),
       ...comment(q.comment),
     ]);
   }
@@ -214,6 +266,8 @@ export function toBlocks(snapshot: Snapshot): Block[] {
       ...t.constraints.flatMap((c) => [`  constraint ${c.name}: ${c.definition}`, ...comment(c.comment).map((l) => `  ${l}`)]),
       ...indexLines(t.indexes),
       ...triggerLines(t.triggers),
+      ...(t.policies ?? []).map(policyLine),
+      ...grantLines(t.grants),
       ...comment(t.comment),
     ]);
   }
@@ -223,11 +277,12 @@ export function toBlocks(snapshot: Snapshot): Block[] {
       `  as ${v.definition}`,
       ...indexLines(v.indexes),
       ...triggerLines(v.triggers),
+      ...grantLines(v.grants),
       ...comment(v.comment),
     ]);
   }
   for (const f of s.functions) {
-    add(`${f.kind} ${qualified(f)}(${f.arguments})`, [...f.definition.replace(/\s+$/, '').split('\n').map((l) => `  | ${l}`.trimEnd()), ...comment(f.comment)]);
+    add(`${f.kind} ${qualified(f)}(${f.arguments})`, [...f.definition.replace(/\s+$/, '').split('\n').map((l) => `  | ${l}`.trimEnd()), ...grantLines(f.grants), ...comment(f.comment)]);
   }
   return blocks;
 }

@@ -22,6 +22,9 @@ const LEDGER = { schema: 'public', table: 'fmig_ledger' };
 /** sql/'s account_balances view and its comment, as written there. */
 const BALANCES_VIEW = /CREATE VIEW account_balances AS[^;]*;\s*COMMENT ON VIEW account_balances IS '[^']*(?:''[^']*)*'/.exec(readFileSync(`${SQL}/000011_inbox_and_balance_views.up.sql`, 'utf8'))[0];
 
+/** A role to grant to (roles are the server's, not a database's: made once, kept). */
+const READER_ROLE = `DO $$ BEGIN CREATE ROLE fmig_autogen_reader; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`;
+
 /** [name, SQL that changes sql/'s schema into the wanted one, what the up file must say]. */
 export const CHANGES = [
   ['table with identity, default and comment', `CREATE TABLE budgets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, amount numeric(19,4) DEFAULT 0);
@@ -66,6 +69,22 @@ export const CHANGES = [
     CREATE TABLE reporting.snapshots (taken_at timestamptz NOT NULL, body jsonb);
     COMMENT ON VIEW account_balances IS 'Changed comment.'; COMMENT ON FUNCTION set_updated_at() IS NULL`, /CREATE SCHEMA reporting/],
   ['row-level security', `ALTER TABLE accounts ENABLE ROW LEVEL SECURITY; ALTER TABLE transactions ENABLE ROW LEVEL SECURITY; ALTER TABLE transactions FORCE ROW LEVEL SECURITY`, /FORCE ROW LEVEL SECURITY/],
+  ['row-level-security policies', `ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY accounts_open ON accounts USING (closed_on IS NULL);
+    CREATE POLICY accounts_no_negative_opening ON accounts AS RESTRICTIVE FOR INSERT WITH CHECK (opening_balance >= 0)`, /CREATE POLICY accounts_no_negative_opening ON public\.accounts AS RESTRICTIVE FOR INSERT TO PUBLIC WITH CHECK/],
+  ['grants and revokes on a schema, table, view, sequence and function', `${READER_ROLE};
+    GRANT USAGE ON SCHEMA public TO fmig_autogen_reader;
+    GRANT SELECT, INSERT ON accounts TO fmig_autogen_reader; GRANT SELECT ON transactions TO PUBLIC;
+    GRANT UPDATE ON categories TO fmig_autogen_reader WITH GRANT OPTION;
+    GRANT SELECT ON account_balances TO fmig_autogen_reader;
+    GRANT USAGE ON SEQUENCE institutions_id_seq TO fmig_autogen_reader;
+    REVOKE EXECUTE ON FUNCTION set_updated_at() FROM PUBLIC`, /REVOKE EXECUTE ON FUNCTION public\.set_updated_at\(\) FROM PUBLIC/],
+  ['aggregate and its state function', `CREATE FUNCTION sum_abs_step(numeric, numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT $1 + abs($2)';
+    CREATE AGGREGATE sum_abs(numeric) (SFUNC = sum_abs_step, STYPE = numeric, INITCOND = '0')`, /CREATE AGGREGATE public\.sum_abs\(numeric\) \(SFUNC = public\.sum_abs_step, STYPE = numeric, INITCOND = '0'\)/],
+  ['extensions, a column of an extension type and an index with its operator class', `CREATE EXTENSION citext;
+    ALTER TABLE accounts ADD COLUMN email citext;
+    CREATE EXTENSION pg_trgm;
+    CREATE INDEX transactions_description_trgm_idx ON transactions USING gin (description gin_trgm_ops)`, /CREATE EXTENSION IF NOT EXISTS citext/],
   ['combined: table dropped and another made (a rename shows as a note), column narrowed (review)', `DROP TABLE category_rules;
     CREATE TABLE categorisation_rules (id int PRIMARY KEY, category_id bigint REFERENCES categories (id), pattern text NOT NULL);
     ALTER TABLE institutions ALTER COLUMN name TYPE varchar(100)`, /-- fmig:review changes the type of public\.institutions\.name/],

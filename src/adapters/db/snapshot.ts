@@ -3,7 +3,7 @@
  * every user schema's objects, leaving out system schemas, objects that belong to an extension,
  * and fmig's own ledger and log tables with what hangs off them.
  */
-import type { Column, Constraint, Extension, Index, Routine, SchemaInfo, Sequence, Snapshot, Table, Trigger, TypeDef, View } from '../../core/snapshot-diff.js';
+import type { Column, Constraint, Extension, Grant, Index, Policy, Routine, SchemaInfo, Sequence, Snapshot, Table, Trigger, TypeDef, View } from '../../core/snapshot-diff.js';
 import { normalise } from '../../core/snapshot-diff.js';
 import type { Driver, Session } from './driver.js';
 import { ident } from './driver.js';
@@ -117,6 +117,47 @@ select n.nspname as schema, t.typname as name, t.typtype::text as kind, t.typnot
  where ${userSchema('n')} and ${notInExtension('pg_type', 't.oid')}
    and (t.typtype in ('e', 'd', 'r') or (t.typtype = 'c' and (select c.relkind from pg_class c where c.oid = t.typrelid) = 'c'))`;
 
+const roleName = (oid: string) => `case when ${oid} = 0 then 'PUBLIC' else quote_ident(pg_get_userbyid(${oid})) end`;
+
+/**
+ * The privileges on an object that differ from its default (`acldefault`), owner's left out:
+ * those granted beyond the default, and default ones revoked. `acl` null means the default.
+ */
+const aclDiff = (acl: string, byDefault: string, owner: string) => `cross join lateral (
+  (select a.privilege_type, a.grantee, a.is_grantable, false from aclexplode(coalesce(${acl}, ${byDefault})) a where a.grantee <> ${owner}
+   except select d.privilege_type, d.grantee, d.is_grantable, false from aclexplode(${byDefault}) d)
+  union all
+  select d.privilege_type, d.grantee, false, true from aclexplode(${byDefault}) d
+   where d.grantee <> ${owner} and not exists (select 1 from aclexplode(coalesce(${acl}, ${byDefault})) a where a.grantee = d.grantee and a.privilege_type = d.privilege_type)
+) g(privilege, grantee_oid, grantable, revoked)`;
+const GRANT_COLUMNS = `g.privilege, ${roleName('g.grantee_oid')} as grantee, g.grantable, g.revoked`;
+
+const RELATION_GRANTS = `${LEDGER}
+select n.nspname as schema, c.relname as rel, ${GRANT_COLUMNS}
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  ${aclDiff('c.relacl', `acldefault(case when c.relkind = 'S' then 's' else 'r' end::"char", c.relowner)`, 'c.relowner')}
+ where c.relacl is not null and ${userRelation(`'r', 'p', 'f', 'v', 'm', 'S'`)}`;
+
+const ROUTINE_GRANTS = `
+select n.nspname as schema, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' as rel, ${GRANT_COLUMNS}
+  from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+  ${aclDiff('p.proacl', `acldefault('f', p.proowner)`, 'p.proowner')}
+ where p.proacl is not null and ${userSchema('n')} and ${notInExtension('pg_proc', 'p.oid')}`;
+
+// The public schema is made with USAGE for everyone: that is its default.
+const SCHEMA_GRANTS = `
+select n.nspname as schema, '' as rel, ${GRANT_COLUMNS}
+  from pg_namespace n
+  ${aclDiff('n.nspacl', `case when n.nspname = 'public' then array_append(acldefault('n', n.nspowner), makeaclitem(0, n.nspowner, 'USAGE', false)) else acldefault('n', n.nspowner) end`, 'n.nspowner')}
+ where n.nspacl is not null and ${userSchema('n')} and ${notInExtension('pg_namespace', 'n.oid')}`;
+
+const POLICIES = `${LEDGER}
+select n.nspname as schema, c.relname as rel, p.polname as name, p.polcmd::text as command, p.polpermissive as permissive,
+       (select string_agg(r.name, ', ' order by r.name) from (select ${roleName('u.oid')} as name from unnest(p.polroles) u(oid)) r) as roles,
+       pg_get_expr(p.polqual, p.polrelid) as using, pg_get_expr(p.polwithcheck, p.polrelid) as check
+  from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
+ where ${userRelation(`'r', 'p', 'f'`)}`;
+
 const SCHEMAS = `select n.nspname as name, obj_description(n.oid, 'pg_namespace') as comment from pg_namespace n
  where ${userSchema('n')} and ${notInExtension('pg_namespace', 'n.oid')}`;
 
@@ -142,6 +183,9 @@ const TRIGGER_STATES: Record<string, string> = { O: 'origin', D: 'disabled', R: 
 const TABLE_KINDS: Record<string, string> = { r: 'table', p: 'partitioned table', f: 'foreign table' };
 const ROUTINE_KINDS: Record<string, string> = { f: 'function', p: 'procedure', a: 'aggregate', w: 'window function' };
 const TYPE_KINDS: Record<string, TypeDef['kind']> = { e: 'enum', d: 'domain', c: 'composite', r: 'range' };
+const POLICY_COMMANDS: Record<string, string> = { '*': 'ALL', r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE' };
+
+const toGrant = (r: Row): Grant => ({ privilege: String(r.privilege), grantee: String(r.grantee), grantable: r.grantable === true, revoked: r.revoked === true });
 
 /**
  * Reads the snapshot in one read-only transaction, names qualified with their schema
@@ -213,8 +257,22 @@ async function read(tx: Session, ledger: LedgerName): Promise<Snapshot> {
     constraints: r.constraints ? String(r.constraints).split('\n') : [],
     comment: str(r.comment),
   }));
+  const relationGrants = group<Grant>(await q(RELATION_GRANTS), toGrant);
+  const routineGrants = group<Grant>(await q(ROUTINE_GRANTS, false), toGrant);
+  const schemaGrants = group<Grant>(await q(SCHEMA_GRANTS, false), toGrant);
+  const policies = group<Policy>(await q(POLICIES), (r) => ({
+    name: String(r.name),
+    command: POLICY_COMMANDS[String(r.command)] ?? String(r.command),
+    permissive: r.permissive === true,
+    roles: String(r.roles ?? 'PUBLIC').split(', '),
+    using: str(r.using),
+    check: str(r.check),
+  }));
+  const grantsOf = (m: Map<string, Grant[]>, schema: string, rel: string) => m.get(`${schema}\u0000${rel}`) ?? [];
+  for (const f of functions) f.grants = grantsOf(routineGrants, f.schema, `${f.name}(${f.arguments})`);
+  for (const q of sequences) q.grants = grantsOf(relationGrants, q.schema, q.name);
   const extensions: Extension[] = (await q(EXTENSIONS, false)).map((r) => ({ name: String(r.name), version: String(r.version), schema: String(r.schema) }));
-  const schemas: SchemaInfo[] = (await q(SCHEMAS, false)).map((r) => ({ name: String(r.name), comment: str(r.comment) }));
+  const schemas: SchemaInfo[] = (await q(SCHEMAS, false)).map((r) => ({ name: String(r.name), grants: grantsOf(schemaGrants, String(r.name), ''), comment: str(r.comment) }));
 
   const tables: Table[] = [];
   const views: View[] = [];
@@ -228,6 +286,7 @@ async function read(tx: Session, ledger: LedgerName): Promise<Snapshot> {
         definition: String(r.definition ?? '').replace(/\s+/g, ' ').trim(),
         indexes: indexes.get(k) ?? [],
         triggers: triggers.get(k) ?? [],
+        grants: relationGrants.get(k) ?? [],
       });
       continue;
     }
@@ -242,6 +301,8 @@ async function read(tx: Session, ledger: LedgerName): Promise<Snapshot> {
       constraints: constraints.get(k) ?? [],
       indexes: indexes.get(k) ?? [],
       triggers: triggers.get(k) ?? [],
+      policies: policies.get(k) ?? [],
+      grants: relationGrants.get(k) ?? [],
     });
   }
   return normalise({ schemas: withoutLedgerSchema(schemas, ledger, { types, sequences, tables, views, functions, extensions }), extensions, types, sequences, tables, views, functions });

@@ -58,6 +58,7 @@ test('no migrate.toml: every default, rooted at the working directory', async ()
     },
     git: { main: null },
     schema: { files: null },
+    backup: { beforeUp: false, pgDump: null, dir: path.join(cwd, '.fmig/backups'), keep: null },
   });
 });
 
@@ -77,9 +78,15 @@ statement_timeout = "1500ms"
 main = "origin/trunk"
 [schema]
 files = "schema/**/*.sql"
+[backup]
+before_up = true
+pg_dump = "/opt/pg/bin/pg_dump"
+dir = "../backups"
+keep = 3
 `);
   const c = await loadConfig({ cwd, env: {} });
   assert.is(c.file, path.join(cwd, 'migrate.toml'));
+  assert.equal(c.backup, { beforeUp: true, pgDump: '/opt/pg/bin/pg_dump', dir: path.resolve(cwd, '../backups'), keep: 3 });
   assert.is(c.dir, path.join(cwd, 'db/migrations'));
   // direct_url, the server itself, is what fmig migrates through.
   assert.equal(c.database, {

@@ -121,12 +121,12 @@ async function takeBackup(ctx: Context, config: Config, db: Driver, rows: readon
   const database = pgliteDir !== null ? path.basename(pgliteDir) : server.d;
   const file = t.out ? path.resolve(ctx.cwd, t.out) : path.join(config.backup.dir, backupFileName({ database, at: new Date(started), when: t.when, revision: t.revision, kind }, new Set(list(config.backup.dir))));
   if (existsSync(file)) throw new UsageError(`${shown(ctx, file)} exists: a backup never overwrites a file`, 'name another file with --out, or leave --out out for a new name');
-  mkdirSync(path.dirname(file), { recursive: true });
   const partial = `${file}.partial-${process.pid}`;
   const label = shown(ctx, file);
   const progress = (n: number) => ctx.report.progress(`backing up ${db.display} to ${label}: ${formatBytes(n)} written, ${seconds(Date.now() - started)}`);
   progress(0);
   try {
+    mkdirSync(path.dirname(file), { recursive: true });
     if (kind === 'postgres') {
       const { runPgDump } = await import('../adapters/backup-pgdump.js');
       await runPgDump({ bin, url: config.database.url, file: partial, env: ctx.env, onBytes: progress });
@@ -137,7 +137,9 @@ async function takeBackup(ctx: Context, config: Config, db: Driver, rows: readon
     renameSync(partial, file);
   } catch (e) {
     rmSync(partial, { force: true });
-    throw e;
+    if (e instanceof FmigError) throw e;
+    // The file system (a folder that cannot be made, a full disk): what it said, not a stack.
+    throw new FmigError('backup-failed', `could not write the backup ${label}: ${(e as Error).message ?? e}`, 1, 'check [backup] dir (or --out) and the free space there');
   }
   ctx.report.progress('');
 

@@ -78,7 +78,7 @@ export function withoutPassword(url: string): string {
 
 /** The major version in a `server_version_num`-style number: 150010 → 15, 90624 → 9.6. */
 export function majorOf(versionNum: number): number {
-  return versionNum >= 100000 ? Math.floor(versionNum / 10000) : Math.floor(versionNum / 100) / 100;
+  return versionNum >= 100000 ? Math.floor(versionNum / 10000) : Math.floor(versionNum / 10000) + (Math.floor(versionNum / 100) % 100) / 10;
 }
 
 /** The version in `pg_dump --version`'s output (`pg_dump (PostgreSQL) 15.10 (Debian 15.10-1)`) as a number like server_version_num; null when none is there. */

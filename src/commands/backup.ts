@@ -136,7 +136,11 @@ async function takeBackup(ctx: Context, config: Config, db: Driver, rows: readon
     }
     renameSync(partial, file);
   } catch (e) {
-    rmSync(partial, { force: true });
+    try {
+      rmSync(partial, { force: true });
+    } catch {
+      // nothing was written there (its folder could not be made)
+    }
     if (e instanceof FmigError) throw e;
     // The file system (a folder that cannot be made, a full disk): what it said, not a stack.
     throw new FmigError('backup-failed', `could not write the backup ${label}: ${(e as Error).message ?? e}`, 1, 'check [backup] dir (or --out) and the free space there');

@@ -123,7 +123,7 @@ async function takeBackup(ctx: Context, config: Config, db: Driver, rows: readon
   if (existsSync(file)) throw new UsageError(`${shown(ctx, file)} exists: a backup never overwrites a file`, 'name another file with --out, or leave --out out for a new name');
   const partial = `${file}.partial-${process.pid}`;
   const label = shown(ctx, file);
-  const progress = (n: number) => ctx.report.progress(`backing up ${db.display} to ${label}: ${formatBytes(n)} written, ${seconds(Date.now() - started)}`);
+  const progress = (n: number) => ctx.report.progress(`backing up ${database}: ${formatBytes(n)} written, ${seconds(Date.now() - started)} (${label})`);
   progress(0);
   try {
     mkdirSync(path.dirname(file), { recursive: true });

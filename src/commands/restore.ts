@@ -53,7 +53,7 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<Resto
     const dir = target.dir;
     // The ledger is read from the loaded database before it closes, and recorded in the state
     // file fmig keeps beside a data directory: the next run need not start it to know it.
-    const state = await ticking(ctx, () => `restoring ${opts.file} (${size}) into ${label}: ${seconds(Date.now() - started)}`, () =>
+    const state = await ticking(ctx, () => `restoring ${size}: ${seconds(Date.now() - started)} (${opts.file} into ${label})`, () =>
       loadEmbedded(file, dir, label, {
         lockWaitMs: config.database.lockWaitMs,
         startParams: START_PARAMS,
@@ -75,7 +75,7 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<Resto
       await db.close();
     }
     const { pgRestoreBeside, runPgRestore } = await import('../adapters/backup-pgdump.js');
-    await ticking(ctx, () => `restoring ${opts.file} (${size}) into ${db.display}: ${seconds(Date.now() - started)}`, () =>
+    await ticking(ctx, () => `restoring ${size}: ${seconds(Date.now() - started)} (${opts.file} into ${db.display})`, () =>
       runPgRestore({ bin: pgRestoreBeside(config.backup.pgDump), url: config.database.url, file, env: ctx.env, noOwner: opts.noOwner }),
     );
   }

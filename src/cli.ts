@@ -38,6 +38,13 @@ interface Spec {
 const str = (v: unknown): string | undefined => (v === undefined || v === true ? undefined : String(v));
 const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(/[\s,]+/)).filter(Boolean));
 const plain = (result: unknown) => ({ result });
+/** A `--keep`-style count: a whole number from 1; undefined when not given. */
+const keepCount = (v: unknown, flag: string): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} ${v === true ? '' : String(v)}`.trim() + ': expected a whole number from 1', `e.g. ${flag} 5`);
+  return n;
+};
 
 const COMMANDS: Spec[] = [
   {
@@ -80,10 +87,22 @@ const COMMANDS: Spec[] = [
       ['--single-transaction', 'Apply everything in one transaction'],
       ['--resume', 'Finish a revision that stopped part-way, from the failed statement'],
       ['--ignore-missing', 'Go on although applied revisions have no files here (an older release in a rolling deploy)'],
+      ['--backup', 'Back up the database first when there is something to apply ([backup] before_up); --no-backup: not even then'],
+      ['--backup-keep <n>', 'With the backup: keep only the newest <n> backups of this database'],
     ],
-    examples: ['fmig up', 'fmig up --dry-run', 'fmig up 000042_add_invoices --url $DATABASE_URL'],
+    examples: ['fmig up', 'fmig up --dry-run', 'fmig up 000042_add_invoices --url $DATABASE_URL', 'fmig up --backup --backup-keep 5'],
     run: async (ctx, [target], o) =>
-      plain(await (await import('./commands/up.js')).up(ctx, { target, dryRun: !!o.dryRun, singleTransaction: !!o.singleTransaction, resume: !!o.resume, ignoreMissing: !!o.ignoreMissing })),
+      plain(
+        await (await import('./commands/up.js')).up(ctx, {
+          target,
+          dryRun: !!o.dryRun,
+          singleTransaction: !!o.singleTransaction,
+          resume: !!o.resume,
+          ignoreMissing: !!o.ignoreMissing,
+          backup: o.backup === undefined ? (o.backupKeep !== undefined ? true : undefined) : !!o.backup,
+          backupKeep: keepCount(o.backupKeep, '--backup-keep'),
+        }),
+      ),
   },
   {
     name: 'down',
@@ -227,6 +246,31 @@ const COMMANDS: Spec[] = [
     examples: ['fmig diff', 'fmig diff --url $DATABASE_URL --json'],
     description: 'Drift: compare the database with what its applied revisions give; exit 1 when they differ',
     run: async (ctx) => (await import('./commands/diff.js')).diff(ctx),
+  },
+  {
+    name: 'backup',
+    usage: 'backup',
+    description: 'Back up the database: pg_dump --format=custom on a server, the data directory of the embedded one',
+    options: [
+      ['--out <file>', 'Write it here (default: [backup] dir, .fmig/backups/<database>-<UTC time>-at-<head>.dump or .tar.gz)'],
+      ['--keep <n>', 'Keep only the newest <n> backups of this database in that folder'],
+    ],
+    examples: ['fmig backup', 'fmig backup --url $DATABASE_URL --out before-release.dump', 'fmig backup --keep 10'],
+    run: async (ctx, _a, o) => plain(await (await import('./commands/backup.js')).backup(ctx, { out: str(o.out), keep: keepCount(o.keep, '--keep') })),
+  },
+  {
+    name: 'restore',
+    usage: 'restore <file>',
+    description: 'Restore a backup into an empty database named with --url (never over one that holds anything)',
+    options: [
+      ['--yes', 'Go ahead on a server'],
+      ['--no-owner', 'Server only: leave out the original owners and grants (roles that do not exist here)'],
+    ],
+    examples: ['fmig restore .fmig/backups/app-20261202T101500Z-before-000042.dump --url postgres://localhost/app_restored --yes', 'fmig restore backup.tar.gz --url pglite://.fmig/restored'],
+    run: async (ctx, [file], o) => {
+      if (str(o.url) === undefined) throw new UsageError('restore needs --url: the database to restore into, named on the command line', 'e.g. `fmig restore <file> --url postgres://localhost/app_restored --yes`');
+      return plain(await (await import('./commands/restore.js')).restore(ctx, { file, yes: !!o.yes, noOwner: o.owner === false }));
+    },
   },
   {
     name: 'schema',

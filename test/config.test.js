@@ -60,6 +60,7 @@ test('no migrate.toml: every default, rooted at the working directory', async ()
     schema: { files: null },
     targets: [],
     folders: null,
+    backup: { beforeUp: false, pgDump: null, dir: path.join(cwd, '.fmig/backups'), keep: null },
   });
 });
 
@@ -79,9 +80,15 @@ statement_timeout = "1500ms"
 main = "origin/trunk"
 [schema]
 files = "schema/**/*.sql"
+[backup]
+before_up = true
+pg_dump = "/opt/pg/bin/pg_dump"
+dir = "../backups"
+keep = 3
 `);
   const c = await loadConfig({ cwd, env: {} });
   assert.is(c.file, path.join(cwd, 'migrate.toml'));
+  assert.equal(c.backup, { beforeUp: true, pgDump: '/opt/pg/bin/pg_dump', dir: path.resolve(cwd, '../backups'), keep: 3 });
   assert.is(c.dir, path.join(cwd, 'db/migrations'));
   // direct_url, the server itself, is what fmig migrates through.
   assert.equal(c.database, {
@@ -148,7 +155,7 @@ test('a key in the wrong table names where it belongs', async () => {
 test('an unknown table is named (not each key in it), with the closest one', async () => {
   const cwd = await toml('[datbase]\nurl = "x"\nschema = "y"\n');
   const e = await fails({ cwd });
-  assert.equal(e.problems, ['unknown table "datbase" (did you mean "database"?); valid here: dir, [database], [git], [schema], [targets]']);
+  assert.equal(e.problems, ['unknown table "datbase" (did you mean "database"?); valid here: dir, [database], [git], [schema], [targets], [backup]']);
 });
 
 test('an unknown key with nothing close lists the valid keys', async () => {

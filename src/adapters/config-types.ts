@@ -30,6 +30,16 @@ export interface Config {
     /** `[schema] files`: a glob, relative to the project root, of the files describing the wanted schema; null when unset. */
     files: string | null;
   };
+  backup: {
+    /** `[backup] before_up`: `fmig up` takes a backup first when something is pending. */
+    beforeUp: boolean;
+    /** `[backup] pg_dump`: the pg_dump to run; null = the one on PATH. */
+    pgDump: string | null;
+    /** `[backup] dir`, absolute: where backups go by default (`.fmig/backups`). */
+    dir: string;
+    /** `[backup] keep`: how many backups of a database stay after a new one; null = all. */
+    keep: number | null;
+  };
   /** `[targets.<name>]`, in the order migrate.toml has them. */
   targets: TargetSettings[];
   /**

@@ -14,7 +14,7 @@ export const CONFIG_FILE = 'migrate.toml';
 export const DEFAULT_URL = 'pglite://.fmig/pglite';
 const NAMEDATALEN = 63;
 
-type Kind = 'string' | 'duration' | 'count';
+type Kind = 'string' | 'duration' | 'count' | 'boolean';
 interface Shape {
   [key: string]: Kind | Shape;
 }
@@ -34,6 +34,7 @@ const SHAPE: Shape = {
   schema: { files: 'string' },
   // [targets.<name>]: any name, so checked by config-targets.ts (listed here for "did you mean").
   targets: {},
+  backup: { before_up: 'boolean', pg_dump: 'string', dir: 'string', keep: 'count' },
 };
 const ALL_KEYS = flatten(SHAPE, '');
 
@@ -93,6 +94,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     },
     problems,
   );
+  const backup = backupSettings(table(doc.backup), value, problems);
   // A bad URL from --url or the environment is not migrate.toml's fault: it is reported on its own.
   const urlProblems: string[] = [];
   const { url, urlSource } = databaseUrl(opts, () => value('database.url', database.url), root, problems, urlProblems, directUrl);
@@ -110,6 +112,26 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     schema: { files: typeof schemaFiles === 'string' && schemaFiles !== '' ? schemaFiles : null },
     targets,
     folders,
+    backup: { ...backup, dir: path.resolve(root, backup.dir) },
+  };
+}
+
+/** `[backup]`: taking a backup before `up`, where pg_dump is, where backups go and how many stay. */
+function backupSettings(section: Table, value: (key: string, raw: unknown, dflt?: string) => unknown, problems: string[]): Config['backup'] {
+  const pgDump = value('backup.pg_dump', section.pg_dump);
+  if (pgDump === '') problems.push('backup.pg_dump: must not be empty (leave it out to use pg_dump from PATH)');
+  const dir = value('backup.dir', section.dir, '.fmig/backups');
+  if (dir === '') problems.push('backup.dir: must not be empty (the default is ".fmig/backups")');
+  let keep: number | null = null;
+  if (section.keep !== undefined) {
+    keep = count('backup.keep', section.keep, problems);
+    if (typeof section.keep === 'number' && section.keep === 0) problems.push('backup.keep: 0 would remove every backup; leave it out to keep them all');
+  }
+  return {
+    beforeUp: section.before_up === true,
+    pgDump: typeof pgDump === 'string' && pgDump !== '' ? pgDump : null,
+    dir: typeof dir === 'string' && dir !== '' ? dir : '.fmig/backups',
+    keep,
   };
 }
 
@@ -161,6 +183,8 @@ function checkShape(doc: Table, shape: Shape, prefix: string, problems: string[]
       problems.push(`${name}: expected a string, got ${describe(v)}`);
     } else if (want === 'count' && typeof v !== 'number') {
       problems.push(`${name}: expected a whole number such as 5, got ${describe(v)}`);
+    } else if (want === 'boolean' && typeof v !== 'boolean') {
+      problems.push(`${name}: expected true or false, got ${describe(v)}`);
     } else if (want === 'duration' && typeof v !== 'string' && typeof v !== 'number') {
       problems.push(`${name}: expected a duration such as "10s" or "500ms", got ${describe(v)}`);
     }

@@ -20,6 +20,10 @@ export interface UpOptions {
   resume?: boolean;
   /** Go on although applied revisions have no files in the folder (rolling deploys). */
   ignoreMissing?: boolean;
+  /** Take a backup after the lock, before the first revision, when there is something to apply; default `[backup] before_up`. */
+  backup?: boolean;
+  /** With the backup: keep this many backups of the database; default `[backup] keep`. */
+  backupKeep?: number;
 }
 
 export interface UpResult {
@@ -28,6 +32,8 @@ export interface UpResult {
   plan?: { revision: string; slug: string; file: string; execution: string; resume?: number }[];
   pending: string[];
   dryRun: boolean;
+  /** The backup taken before this run (--backup, [backup] before_up). */
+  backup?: { file: string; metadata: string; size: number; ms: number; pruned: string[] };
 }
 
 export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
@@ -119,6 +125,10 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
     stop.watch(db);
     // Read before the lock (hasWork), unless another run changed the ledger in between.
     await readDownFiles(config, folder, [...failed.map((r) => r.revision), ...todo.map((r) => r.id)]);
+    // The backup: under the lock, once the plan is known, before anything changes; a failed one stops here.
+    const backup =
+      (opts.backup ?? config.backup.beforeUp) &&
+      (await (await import('./backup.js')).backupBeforeUp(ctx, config, db, opened!.rows, [...failed.map((r) => r.revision), ...todo.map((r) => r.id)].at(-1)!, opts.backupKeep));
     // The runner (splitter, error formatting) loads only when there is something to run.
     const { applyRevision, RevisionFailed, runEnv } = await import('./apply.js');
     const env = await runEnv(db, ledger, config, dirLabel);
@@ -156,7 +166,7 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
       if (!(e instanceof RevisionFailed)) throw e;
       throw new MigrationFailed(failureMessage(e, folder, opts, state, done), failureHint(e, opts), { revision: e.revision, ...e.fields });
     }
-    return { applied: done, pending: [], dryRun: false };
+    return { applied: done, pending: [], dryRun: false, ...(backup ? { backup: { file: backup.file, metadata: backup.metadata, size: backup.size, ms: backup.ms, pruned: backup.pruned } } : {}) };
   }
 }
 

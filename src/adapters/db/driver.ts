@@ -57,6 +57,11 @@ export interface Driver extends Session {
    * statement cannot be cancelled (PGlite runs it to its end in this process).
    */
   cancel?(): Promise<void>;
+  /**
+   * The embedded database only: its whole data directory as a gzipped tar (PGlite's
+   * dumpDataDir), taken after a checkpoint, between statements. Absent on a server (pg_dump).
+   */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 

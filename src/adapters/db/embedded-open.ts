@@ -28,7 +28,7 @@ export function embeddedOpen(dir: string | null, opts: OpenOptions): PgliteOpen 
 }
 
 /** What the state file keeps, read from the open database. */
-async function recordable(s: Session, opts: OpenOptions): Promise<EmbeddedState> {
+export async function recordable(s: Session, opts: OpenOptions): Promise<EmbeddedState> {
   const [{ ext }] = await s.query<{ ext: string[] }>(`select coalesce(array_agg(extname::text), '{}') as ext from pg_extension`);
   let extensions: Set<ContribName> | null = new Set(ext.map(contribName).filter((n) => n !== null));
   if (!opts.ledger) return { extensions: [...extensions] };

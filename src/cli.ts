@@ -147,16 +147,17 @@ const COMMANDS: Spec[] = [
   {
     name: 'verify',
     usage: 'verify',
-    description: 'Check the revisions against git (published files unchanged, one head, order) for hooks and CI',
+    description: "Check the revisions against git (published files unchanged, one head, order) and lint the new ones' SQL, for hooks and CI",
     options: [
       ['--staged', 'Check the index instead of the working tree (the pre-commit hook)'],
       ['--against <ref>', 'Also check the merge with <ref>, predicted with git merge-tree'],
       ['--db', 'Also check the ledger of the configured database'],
       ['--strict', 'Warnings count as errors'],
+      ['--all', "Lint every revision's SQL, not only the revisions new on this branch"],
     ],
     examples: ['fmig verify', 'fmig verify --staged', 'fmig verify --against origin/main --strict'],
     run: async (ctx, _a, o) =>
-      (await import('./commands/verify.js')).verify(ctx, { staged: !!o.staged, against: str(o.against), db: !!o.db, strict: !!o.strict }),
+      (await import('./commands/verify.js')).verify(ctx, { staged: !!o.staged, against: str(o.against), db: !!o.db, strict: !!o.strict, all: !!o.all }),
   },
   {
     name: 'hook',

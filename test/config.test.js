@@ -58,6 +58,7 @@ test('no migrate.toml: every default, rooted at the working directory', async ()
     },
     git: { main: null },
     schema: { files: null },
+    lint: { postgres: 14, rules: {} },
   });
 });
 

@@ -7,12 +7,13 @@ import { maskUrl } from './db/driver.js';
 import { ConfigError, FmigError } from '../core/errors.js';
 import { closest } from '../core/suggest.js';
 import { parseDuration } from '../core/duration.js';
+import { DEFAULT_POSTGRES, LINT_CODES } from '../lint/codes.js';
 
 export const CONFIG_FILE = 'migrate.toml';
 export const DEFAULT_URL = 'pglite://.fmig/pglite';
 const NAMEDATALEN = 63;
 
-type Kind = 'string' | 'duration' | 'count';
+type Kind = 'string' | 'duration' | 'count' | 'table';
 interface Shape {
   [key: string]: Kind | Shape;
 }
@@ -30,6 +31,7 @@ const SHAPE: Shape = {
   },
   git: { main: 'string' },
   schema: { files: 'string' },
+  lint: { postgres: 'count', rules: 'table' },
 };
 const ALL_KEYS = flatten(SHAPE, '');
 
@@ -77,6 +79,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
   const main = value('git.main', git.main);
   const schemaFiles = value('schema.files', schemaSection.files);
   if (schemaFiles === '') problems.push('schema.files: must not be empty (a glob such as "schema/**/*.sql")');
+  const lint = lintSettings(table(doc.lint), problems);
   // A bad URL from --url or the environment is not migrate.toml's fault: it is reported on its own.
   const urlProblems: string[] = [];
   const { url, urlSource } = databaseUrl(opts, () => value('database.url', database.url), root, problems, urlProblems, directUrl);
@@ -90,6 +93,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     database: { url, urlSource, directUrl, schema, table: tableName, lockWaitMs, lockTimeoutMs, lockRetries, statementTimeoutMs },
     git: { main: typeof main === 'string' && main !== '' ? main : null },
     schema: { files: typeof schemaFiles === 'string' && schemaFiles !== '' ? schemaFiles : null },
+    lint,
   };
 }
 
@@ -137,6 +141,8 @@ function checkShape(doc: Table, shape: Shape, prefix: string, problems: string[]
     } else if (typeof want === 'object') {
       if (isTable(v)) checkShape(v, want, `${name}.`, problems);
       else problems.push(`${name}: expected a table ([${name}]), got ${describe(v)}`);
+    } else if (want === 'table' && !isTable(v)) {
+      problems.push(`${name}: expected a table ([${name}]), got ${describe(v)}`);
     } else if (want === 'string' && typeof v !== 'string') {
       problems.push(`${name}: expected a string, got ${describe(v)}`);
     } else if (want === 'count' && typeof v !== 'number') {
@@ -200,6 +206,26 @@ function duration(key: string, v: unknown, problems: string[]): number {
     problems.push(`${key}: bad duration ${shown}; use e.g. "10s", "500ms", "2m"`);
   }
   return ms ?? 0;
+}
+
+/** `[lint]`: the PostgreSQL version the rules assume, and each named rule's setting, checked against the rules there are. */
+function lintSettings(lint: Table, problems: string[]): Config['lint'] {
+  const postgres = lint.postgres ?? DEFAULT_POSTGRES;
+  if (typeof postgres === 'number' && (!Number.isInteger(postgres) || postgres < 9 || postgres > 99)) {
+    problems.push(`lint.postgres: ${postgres} is not a PostgreSQL major version such as 15`);
+  }
+  const rules: Config['lint']['rules'] = {};
+  for (const [code, v] of Object.entries(table(lint.rules))) {
+    if (!(LINT_CODES as string[]).includes(code)) {
+      const near = closest(code, LINT_CODES);
+      problems.push(`lint.rules."${code}": no such lint rule${near ? ` (did you mean "${near}"?)` : ''}; rules: ${LINT_CODES.join(', ')}`);
+    } else if (v !== 'off' && v !== 'warning' && v !== 'error') {
+      problems.push(`lint.rules."${code}": expected "off", "warning" or "error", got ${typeof v === 'string' ? `"${v}"` : describe(v)}`);
+    } else {
+      rules[code] = v;
+    }
+  }
+  return { postgres: typeof postgres === 'number' ? postgres : DEFAULT_POSTGRES, rules };
 }
 
 /** A whole number of times, 0 or more. */

@@ -147,7 +147,7 @@ test('a key in the wrong table names where it belongs', async () => {
 test('an unknown table is named (not each key in it), with the closest one', async () => {
   const cwd = await toml('[datbase]\nurl = "x"\nschema = "y"\n');
   const e = await fails({ cwd });
-  assert.equal(e.problems, ['unknown table "datbase" (did you mean "database"?); valid here: dir, [database], [git], [schema]']);
+  assert.equal(e.problems, ['unknown table "datbase" (did you mean "database"?); valid here: dir, [database], [git], [schema], [lint]']);
 });
 
 test('an unknown key with nothing close lists the valid keys', async () => {

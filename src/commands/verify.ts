@@ -64,7 +64,7 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
     const normalised = new Set(view?.normalised.map((n) => join(dirRel, n)));
     findings.push(...crlfFindings(folder, dirRel, dirRel === '.' ? '' : dirRel).filter((f) => !normalised.has(f.file)));
     findings.push(...(await metaCommands(files, config.dir, dirRel)));
-    const lint = await lintRevisions({ config, folder, dirRel, files, published: view?.state?.published ?? null, unknownWhy: view ? read.skipped[0]?.reason : 'not a git repository', all: !!opts.all, staged: !!opts.staged });
+    const lint = await lintRevisions({ config, folder, dirRel, files, published: view?.state?.published ?? null, unknownWhy: read.skipped.find((k) => k.check === 'published')?.reason, all: !!opts.all, staged: !!opts.staged });
     findings.push(...lint.findings);
     skipped.push(...lint.skipped);
     ignored.push(...lint.ignored);

@@ -1,14 +1,18 @@
 /**
  * The lint half of `fmig verify`: reads the up files of the revisions new on this branch (or
  * all, with `--all`), parses them with PostgreSQL's parser (loaded only when there is one to
- * read) and runs the rules in application order (lint/rules.ts).
+ * read and no earlier run kept its parse tree, adapters/parse-cache.ts) and runs the rules in
+ * application order (lint/rules.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../adapters/config-types.js';
 import { catBlobs } from '../adapters/git-tree.js';
+import { findGitDir } from '../adapters/header-cache.js';
+import { openParseCache } from '../adapters/parse-cache.js';
 import type { Finding, Ignored, Skipped } from '../core/findings.js';
 import type { FileSummary, Folder, SourceFile } from '../core/folder.js';
+import type { ParsedStatement } from '../sql/parse.js';
 
 export interface LintInput {
   config: Config;
@@ -42,25 +46,33 @@ export async function lintRevisions(o: LintInput): Promise<LintOutput> {
   const chosen = order.filter((r) => o.all || !published.has(r.up.name));
   if (!chosen.length) return { findings: [], ignored: [], skipped: [] };
 
-  const [{ parseStatements }, { lintFile }, { LintContext }, texts] = await Promise.all([
-    import('../sql/parse.js'),
-    import('../lint/rules.js'),
-    import('../lint/context.js'),
-    readTexts(o, chosen.map((r) => r.up.name)),
-  ]);
+  const [{ lintFile }, { LintContext }, texts] = await Promise.all([import('../lint/rules.js'), import('../lint/context.js'), readTexts(o, chosen.map((r) => r.up.name))]);
+  const blobs = new Map(o.files.map((f) => [f.name, f.blob]));
+  const cache = openParseCache(blobs.size && [...blobs.values()].some(Boolean) ? findGitDir(o.config.root) : null);
   const settings = { postgres: o.config.lint.postgres, rules: o.config.lint.rules, lockTimeoutOff: o.config.database.lockTimeoutMs === 0 };
   const ctx = new LintContext();
   const out: LintOutput = { findings: [], ignored: [], skipped: [] };
   for (const r of chosen) {
     const text = texts.get(r.up.name) ?? '';
-    const statements = await parseStatements(text);
+    const blob = blobs.get(r.up.name);
+    let statements = blob ? cache.get(blob) : undefined;
+    if (!statements) {
+      statements = await parse(text);
+      if (blob) cache.set(blob, statements);
+    }
     const file = o.dirRel === '.' ? r.up.name : `${o.dirRel}/${r.up.name}`;
     // Published revisions (linted with --all) are on databases already: what they create is not new.
     const res = lintFile({ file, text, statements, noTransaction: r.up.noTransaction, unpublished: o.published !== null && !published.has(r.up.name) }, ctx, settings);
     out.findings.push(...res.findings);
     out.ignored.push(...res.ignored);
   }
+  cache.save();
   return out;
+}
+
+/** PostgreSQL's parser over a file; its module (and wasm) load on the first call only. */
+async function parse(text: string): Promise<ParsedStatement[]> {
+  return (await import('../sql/parse.js')).parseStatements(text);
 }
 
 /** The full text of each named file: from the bytes verify read, else the index's blob (`--staged`) or the working tree. */

@@ -127,6 +127,17 @@ test('the parser loads only when there is a new revision to read', async () => {
   await repo.write(revision('0002', 'b', '-- fmig:parent 0001\ncreate table b (id int);\n'));
   const one = await verify();
   assert.match(one.stdout + one.stderr, /libpg-query loaded/);
+  // A run that parsed keeps the trees by blob id: the next run on the same content needs no parser.
+  assert.is((await repo.fmig('verify')).code, 0);
+  const again = await verify();
+  assert.is(again.code, 0, again.stdout + again.stderr);
+  // Other content is parsed again, and its finding found.
+  await repo.write({ 'sql/0002_b.up.sql': '-- fmig:parent 0001\ncreate index orders_x on orders (x);\n' });
+  assert.match((await verify()).stderr, /libpg-query loaded/);
+  // A damaged cache is ignored.
+  await writeFile(path.join(repo.dir, '.git', 'fmig', 'parse-cache'), 'garbage');
+  const r = await repo.fmig('verify', '--json');
+  assert.equal(lintCodes(r), [['index-not-concurrent', 'sql/0002_b.up.sql:2']]);
 });
 
 test.run();

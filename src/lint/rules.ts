@@ -4,6 +4,7 @@
  * (codes.ts). Inline `-- fmig:lint-ignore` comments and `[lint]` settings apply here. Pure.
  */
 import type { Finding, Ignored } from '../core/findings.js';
+import { closest } from '../core/suggest.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { LINT_RULES, type LintCode, type RuleSetting } from './codes.js';
 import type { FileContext, LintContext } from './context.js';
@@ -59,7 +60,10 @@ export function lintFile(input: FileInput, ctx: LintContext, settings: LintSetti
       }
       for (const code of c.codes) {
         if (code in LINT_RULES) silenced.set(code, c.reason);
-        else findings.push({ code: 'lint-ignore-unknown', severity: 'error', ...where, message: `-- fmig:lint-ignore names "${code}", which is not a lint rule`, fix: `use one of the codes in fmig's rules table (${Object.keys(LINT_RULES).slice(0, 3).join(', ')}, ...)` });
+        else {
+          const near = closest(code, Object.keys(LINT_RULES));
+          findings.push({ code: 'lint-ignore-unknown', severity: 'error', ...where, message: `-- fmig:lint-ignore names "${code}", which is not a lint rule${near ? ` (did you mean "${near}"?)` : ''}`, fix: "use a code from fmig's lint rules table (README, \"Lint\")" });
+        }
       }
     }
     const used = new Set<string>();

@@ -164,7 +164,7 @@ test('an ignore without a reason is an error and silences nothing; an unknown co
   assert.equal(r.ignored, []);
   r = await lint('-- fmig:lint-ignore index-not-concurent small table\ncreate index i on orders (x);');
   assert.equal(codes(r), ['lint-ignore-unknown', 'index-not-concurrent']);
-  assert.match(r.findings[0].message, /"index-not-concurent", which is not a lint rule/);
+  assert.match(r.findings[0].message, /"index-not-concurent", which is not a lint rule \(did you mean "index-not-concurrent"\?\)/);
   r = await lint('-- fmig:lint-ignore truncate not needed\ncreate table t (id int);');
   assert.equal(r.findings.map((f) => [f.code, f.severity]), [['lint-ignore-unused', 'warning']]);
 });

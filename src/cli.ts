@@ -166,16 +166,17 @@ const COMMANDS: Spec[] = [
   {
     name: 'verify',
     usage: 'verify',
-    description: 'Check the revisions against git (published files unchanged, one head, order) for hooks and CI',
+    description: "Check the revisions against git (published files unchanged, one head, order) and lint the new ones' SQL, for hooks and CI",
     options: [
       ['--staged', 'Check the index instead of the working tree (the pre-commit hook)'],
       ['--against <ref>', 'Also check the merge with <ref>, predicted with git merge-tree'],
       ['--db', 'Also check the ledger of the configured database'],
       ['--strict', 'Warnings count as errors'],
+      ['--all', "Lint every revision's SQL, not only the revisions new on this branch"],
     ],
     examples: ['fmig verify', 'fmig verify --staged', 'fmig verify --against origin/main --strict'],
     run: async (ctx, _a, o) =>
-      (await import('./commands/verify.js')).verify(ctx, { staged: !!o.staged, against: str(o.against), db: !!o.db, strict: !!o.strict }),
+      (await import('./commands/verify.js')).verify(ctx, { staged: !!o.staged, against: str(o.against), db: !!o.db, strict: !!o.strict, all: !!o.all }),
   },
   {
     name: 'hook',
@@ -302,7 +303,7 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
   cli.option('--url <url>', 'Database URL (postgres://..., pglite://<dir>, pglite://memory)');
   cli.option('--lock-wait <duration>', "How long to wait for another fmig holding fmig's lock (database.lock_wait), e.g. 30s");
   cli.option('--target <name>', 'Run on this [targets.<name>] of migrate.toml (repeatable)');
-  cli.option('--all', 'Run on every target of migrate.toml (up, status, verify --db)');
+  cli.option('--all', "Run on every target of migrate.toml (up, status, verify --db); verify: also lint every revision's SQL");
   cli.option('-j, --jobs <n>', 'With --target/--all: how many targets run at once (default 4)');
   cli.option('--fail-fast', 'With --target/--all: start no further target once one has failed');
   cli.option('--json', 'Print one JSON document on stdout');
@@ -347,13 +348,15 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
     throw unknownOption((e as Error).message, command.name, flags) ?? new UsageError((e as Error).message.replace(/^error:\s*/i, ''), `see \`fmig ${command.name} --help\``);
   }
   if (!chosen) return 0;
-  const { spec, args, opts } = chosen;
-  if ((opts.jobs !== undefined || opts.failFast) && opts.target === undefined && !opts.all) {
+  const { spec, args, opts: given } = chosen;
+  // `verify --all` without --db lints every revision and needs no database: no targets then.
+  const opts: Options = spec.name === 'verify' && !given.db ? { ...given, allTargets: false } : { ...given, allTargets: !!given.all };
+  if ((opts.jobs !== undefined || opts.failFast) && opts.target === undefined && !opts.allTargets) {
     throw new UsageError(`${opts.jobs !== undefined ? '-j' : '--fail-fast'} goes with --target or --all`, 'e.g. `fmig up --all -j 8`');
   }
   const ctx = makeContext(io, report, opts, json);
   // up, down, status and verify also go through targets/: a glob `dir` fans out without targets.
-  const fanOut = opts.target !== undefined || opts.all || ['up', 'down', 'status', 'verify'].includes(spec.name);
+  const fanOut = opts.target !== undefined || opts.allTargets || ['up', 'down', 'status', 'verify'].includes(spec.name);
   const { result, exitCode } = await (fanOut ? onTargets(ctx, spec, args, opts) : spec.run(ctx, args, opts));
   if (json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
   report.progress('');
@@ -362,14 +365,14 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
 
 /** The command on the targets `--target`/`--all` name (targets/fan-out.ts). */
 async function onTargets(ctx: Context, spec: Spec, args: string[], opts: Options): Promise<{ result: unknown; exitCode?: number }> {
-  if (opts.url !== undefined && (opts.target !== undefined || opts.all)) throw new UsageError('--url and --target/--all both name a database: give one of them', 'a target without url uses the configured database (FMIG_DATABASE_URL, DATABASE_URL, database.url)');
+  if (opts.url !== undefined && (opts.target !== undefined || opts.allTargets)) throw new UsageError('--url and --target/--all both name a database: give one of them', 'a target without url uses the configured database (FMIG_DATABASE_URL, DATABASE_URL, database.url)');
   const { onTargets: run } = await import('./targets/fan-out.js');
   return run(
     ctx,
     {
       command: spec.name,
       names: list(opts.target),
-      all: !!opts.all,
+      all: !!opts.allTargets,
       jobs: str(opts.jobs),
       failFast: !!opts.failFast,
       verify: spec.name === 'verify' ? { staged: !!opts.staged, against: str(opts.against), db: !!opts.db, strict: !!opts.strict } : undefined,

@@ -61,6 +61,7 @@ test('no migrate.toml: every default, rooted at the working directory', async ()
     targets: [],
     folders: null,
     backup: { beforeUp: false, pgDump: null, dir: path.join(cwd, '.fmig/backups'), keep: null },
+    lint: { postgres: 14, rules: {} },
   });
 });
 
@@ -155,7 +156,7 @@ test('a key in the wrong table names where it belongs', async () => {
 test('an unknown table is named (not each key in it), with the closest one', async () => {
   const cwd = await toml('[datbase]\nurl = "x"\nschema = "y"\n');
   const e = await fails({ cwd });
-  assert.equal(e.problems, ['unknown table "datbase" (did you mean "database"?); valid here: dir, [database], [git], [schema], [targets], [backup]']);
+  assert.equal(e.problems, ['unknown table "datbase" (did you mean "database"?); valid here: dir, [database], [git], [schema], [targets], [backup], [lint]']);
 });
 
 test('an unknown key with nothing close lists the valid keys', async () => {

@@ -30,6 +30,12 @@ export interface Config {
     /** `[schema] files`: a glob, relative to the project root, of the files describing the wanted schema; null when unset. */
     files: string | null;
   };
+  lint: {
+    /** `[lint] postgres`: the server version that version-dependent lint rules assume. */
+    postgres: number;
+    /** `[lint.rules]`: a rule's code → "off", "warning" or "error"; rules not named keep their default severity. */
+    rules: Record<string, 'off' | 'warning' | 'error'>;
+  };
   backup: {
     /** `[backup] before_up`: `fmig up` takes a backup first when something is pending. */
     beforeUp: boolean;

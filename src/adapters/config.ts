@@ -9,12 +9,13 @@ import { closest } from '../core/suggest.js';
 import { parseDuration } from '../core/duration.js';
 import { readTargets } from './config-targets.js';
 import { currentFolder, isGlob, matchFolders } from './config-folders.js';
+import { DEFAULT_POSTGRES, LINT_CODES } from '../lint/codes.js';
 
 export const CONFIG_FILE = 'migrate.toml';
 export const DEFAULT_URL = 'pglite://.fmig/pglite';
 const NAMEDATALEN = 63;
 
-type Kind = 'string' | 'duration' | 'count' | 'boolean';
+type Kind = 'string' | 'duration' | 'count' | 'boolean' | 'table';
 interface Shape {
   [key: string]: Kind | Shape;
 }
@@ -35,6 +36,7 @@ const SHAPE: Shape = {
   // [targets.<name>]: any name, so checked by config-targets.ts (listed here for "did you mean").
   targets: {},
   backup: { before_up: 'boolean', pg_dump: 'string', dir: 'string', keep: 'count' },
+  lint: { postgres: 'count', rules: 'table' },
 };
 const ALL_KEYS = flatten(SHAPE, '');
 
@@ -95,6 +97,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     problems,
   );
   const backup = backupSettings(table(doc.backup), value, problems);
+  const lint = lintSettings(table(doc.lint), problems);
   // A bad URL from --url or the environment is not migrate.toml's fault: it is reported on its own.
   const urlProblems: string[] = [];
   const { url, urlSource } = databaseUrl(opts, () => value('database.url', database.url), root, problems, urlProblems, directUrl);
@@ -110,6 +113,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     database: { url, urlSource, directUrl, schema, table: here?.table ?? tableName, lockWaitMs, lockTimeoutMs, lockRetries, statementTimeoutMs },
     git: { main: typeof main === 'string' && main !== '' ? main : null },
     schema: { files: typeof schemaFiles === 'string' && schemaFiles !== '' ? schemaFiles : null },
+    lint,
     targets,
     folders,
     backup: { ...backup, dir: path.resolve(root, backup.dir) },
@@ -179,6 +183,8 @@ function checkShape(doc: Table, shape: Shape, prefix: string, problems: string[]
     } else if (typeof want === 'object') {
       if (isTable(v)) checkShape(v, want, `${name}.`, problems);
       else problems.push(`${name}: expected a table ([${name}]), got ${describe(v)}`);
+    } else if (want === 'table' && !isTable(v)) {
+      problems.push(`${name}: expected a table ([${name}]), got ${describe(v)}`);
     } else if (want === 'string' && typeof v !== 'string') {
       problems.push(`${name}: expected a string, got ${describe(v)}`);
     } else if (want === 'count' && typeof v !== 'number') {
@@ -244,6 +250,26 @@ function duration(key: string, v: unknown, problems: string[]): number {
     problems.push(`${key}: bad duration ${shown}; use e.g. "10s", "500ms", "2m"`);
   }
   return ms ?? 0;
+}
+
+/** `[lint]`: the PostgreSQL version the rules assume, and each named rule's setting, checked against the rules there are. */
+function lintSettings(lint: Table, problems: string[]): Config['lint'] {
+  const postgres = lint.postgres ?? DEFAULT_POSTGRES;
+  if (typeof postgres === 'number' && (!Number.isInteger(postgres) || postgres < 9 || postgres > 99)) {
+    problems.push(`lint.postgres: ${postgres} is not a PostgreSQL major version such as 15`);
+  }
+  const rules: Config['lint']['rules'] = {};
+  for (const [code, v] of Object.entries(table(lint.rules))) {
+    if (!(LINT_CODES as string[]).includes(code)) {
+      const near = closest(code, LINT_CODES);
+      problems.push(`lint.rules."${code}": no such lint rule${near ? ` (did you mean "${near}"?)` : ''}; rules: ${LINT_CODES.join(', ')}`);
+    } else if (v !== 'off' && v !== 'warning' && v !== 'error') {
+      problems.push(`lint.rules."${code}": expected "off", "warning" or "error", got ${typeof v === 'string' ? `"${v}"` : describe(v)}`);
+    } else {
+      rules[code] = v;
+    }
+  }
+  return { postgres: typeof postgres === 'number' ? postgres : DEFAULT_POSTGRES, rules };
 }
 
 /** A whole number of times, 0 or more. */

@@ -6,10 +6,11 @@ import { originIn } from '../adapters/git.js';
 import { catBlobs, mergeTree, topPrefix } from '../adapters/git-tree.js';
 import type { Hasher } from '../core/checksum.js';
 import { FolderError, UsageError, type FileProblem } from '../core/errors.js';
-import { failing, formatFinding, formatFindingWrapped, type Finding, type Skipped } from '../core/findings.js';
+import { failing, formatFinding, formatFindingWrapped, where, type Finding, type Ignored, type Skipped } from '../core/findings.js';
 import { parseFolder, type FileSummary, type Folder, type SourceFile } from '../core/folder.js';
 import { crlfFindings, driftFindings, folderFindings, headFindings, mainMovedFindings, outOfOrderFindings, publishedFindings } from '../core/verify-rules.js';
 import type { Context } from './context.js';
+import { lintRevisions } from './lint.js';
 import { lsTree, readGit, treeFiles, type GitView, type HereFile } from './verify-git.js';
 
 export interface VerifyOptions {
@@ -21,12 +22,16 @@ export interface VerifyOptions {
   db?: boolean;
   /** Warnings count as errors. */
   strict?: boolean;
+  /** Lint every revision's SQL, not only the revisions new on this branch. */
+  all?: boolean;
 }
 
 export interface VerifyResult {
   ok: boolean;
   findings: Finding[];
   skipped: Skipped[];
+  /** Lint findings silenced by `-- fmig:lint-ignore`, with their reasons; present only when there are some. */
+  ignored?: Ignored[];
 }
 
 /** Runs every check it can and reports each finding; exit 1 on any error (or warning with `strict`), else 0. */
@@ -36,7 +41,7 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
   // Checksums matter only to the ledger check: without --db, skip computing them.
   const [hash, read] = await Promise.all([
     opts.db ? loadHasher() : noChecksum,
-    readGit({ root: config.root, dir: config.dir, dirRel, staged: !!opts.staged, main: config.git.main, extra: opts.against ? [opts.against] : [], summaries: !opts.db }),
+    readGit({ root: config.root, dir: config.dir, dirRel, staged: !!opts.staged, main: config.git.main, extra: opts.against ? [opts.against] : [], summaries: !opts.db && !opts.all }),
   ]);
   const view = 'here' in read ? read : null;
   const files = view ? view.here : readFolder(config.dir);
@@ -44,6 +49,7 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
 
   const findings: Finding[] = [];
   const skipped: Skipped[] = [...read.skipped];
+  const ignored: Ignored[] = [];
   for (const name of view?.unmerged ?? []) {
     findings.push({ code: 'unmerged', severity: 'error', file: join(dirRel, name), message: 'has unresolved merge conflicts in the index', fix: 'resolve the conflict and git add the file' });
   }
@@ -58,6 +64,10 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
     const normalised = new Set(view?.normalised.map((n) => join(dirRel, n)));
     findings.push(...crlfFindings(folder, dirRel, dirRel === '.' ? '' : dirRel).filter((f) => !normalised.has(f.file)));
     findings.push(...(await metaCommands(files, config.dir, dirRel)));
+    const lint = await lintRevisions({ config, folder, dirRel, files, published: view?.state?.published ?? null, unknownWhy: read.skipped.find((k) => k.check === 'published')?.reason, all: !!opts.all, staged: !!opts.staged });
+    findings.push(...lint.findings);
+    skipped.push(...lint.skipped);
+    ignored.push(...lint.ignored);
   } else if (view?.state) {
     skipped.push({ check: 'out-of-order', reason: 'the folder does not parse' }, { check: 'main-moved', reason: 'the folder does not parse' });
   }
@@ -74,12 +84,13 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
   const ok = !failing(findings, !!opts.strict);
   const width = ctx.report.width;
   for (const f of findings) ctx.report.line(width ? formatFindingWrapped(f, width) : formatFinding(f));
+  for (const i of ignored) ctx.report.line(`info ignored ${i.code} ${where(i)}: \`${i.statement}\` — reason: ${i.reason}`);
   for (const s of skipped) ctx.report.line(`info skipped ${s.check}: ${s.reason}`);
   const count = (sev: string) => findings.filter((f) => f.severity === sev).length;
   ctx.report.line(
     findings.length ? `verify: ${count('error')} error(s), ${count('warning')} warning(s)${ok ? '' : ' — failed'}` : `verify: ok, ${folder?.revisions.length ?? 0} revision(s)${skipped.length ? ` (${skipped.length} check(s) skipped)` : ''}`,
   );
-  return { result: { ok, findings, skipped }, exitCode: ok ? 0 : 1 };
+  return { result: { ok, findings, skipped, ...(ignored.length ? { ignored } : {}) }, exitCode: ok ? 0 : 1 };
 }
 
 /**

@@ -61,13 +61,13 @@ export function parseDirectives(text: string, direction: Direction): { directive
     } else if (name === 'no-transaction') {
       if (args.length) problems.push({ code: 'bad-directive', message: `line ${lineNo}: -- fmig:no-transaction takes no arguments` });
       directives.noTransaction = true;
-    } else if (name === 'review') {
-      // Marks the statement below it as one that loses data; it changes nothing about how the file runs.
+    } else if (name === 'review' || name === 'lint-ignore') {
+      // Mark the statement below: one that loses data, or a lint finding accepted (lint/ignore.ts reads it); nothing about how the file runs.
     } else {
-      const hint = closest(name, ['parent', 'root', 'no-transaction', 'review']);
+      const hint = closest(name, ['parent', 'root', 'no-transaction', 'review', 'lint-ignore']);
       problems.push({
         code: 'unknown-directive',
-        message: `line ${lineNo}: unknown directive "-- fmig:${name}"${hint ? ` (did you mean "-- fmig:${hint}"?)` : ''}; known: parent, root, no-transaction, review`,
+        message: `line ${lineNo}: unknown directive "-- fmig:${name}"${hint ? ` (did you mean "-- fmig:${hint}"?)` : ''}; known: parent, root, no-transaction, review, lint-ignore`,
       });
     }
   }

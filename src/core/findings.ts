@@ -29,6 +29,8 @@
  * | db-missing            | error    | `--db`: an applied revision has no files in the folder                       |
  * | db-parents-changed    | error    | `--db`: an applied revision's parents differ from the ledger's               |
  * | db-failed             | error    | `--db`: a revision stopped part-way and waits for `up --resume` or `repair`  |
+ *
+ * Lint findings about the SQL of new revisions (`file:line:col`): see lint/codes.ts.
  */
 
 import { wrap } from './wrap.js';
@@ -53,6 +55,20 @@ export interface Finding {
   message: string;
   fix: string;
   git?: GitFacts;
+  /** Lint findings: where the statement starts in the file (1-based), and its text. */
+  line?: number;
+  column?: number;
+  statement?: string;
+}
+
+/** A lint finding a `-- fmig:lint-ignore <code> <reason>` comment silenced, shown with its reason. */
+export interface Ignored {
+  code: string;
+  file: string;
+  line: number;
+  column: number;
+  statement: string;
+  reason: string;
 }
 
 /** A check that could not run, and why. */
@@ -69,7 +85,12 @@ export function describeFacts(g: GitFacts): string {
 /** One line: `<severity> <code> <file>: <message> (<git facts>) — fix: <fix>`. */
 export function formatFinding(f: Finding): string {
   // One line whatever the message holds, for grep and CI logs.
-  return `${f.severity} ${f.code} ${f.file}: ${f.message}${f.git ? ` (${describeFacts(f.git)})` : ''} — fix: ${f.fix}`.replace(/\s*\n\s*/g, ' ');
+  return `${f.severity} ${f.code} ${where(f)}: ${f.message}${f.git ? ` (${describeFacts(f.git)})` : ''} — fix: ${f.fix}`.replace(/\s*\n\s*/g, ' ');
+}
+
+/** `file`, or `file:line:col` for a finding about a statement. */
+export function where(f: { file: string; line?: number; column?: number }): string {
+  return f.line ? `${f.file}:${f.line}:${f.column ?? 1}` : f.file;
 }
 
 /** Errors decide the exit status; with `strict`, warnings do too. */
@@ -84,7 +105,7 @@ export function failing(findings: readonly Finding[], strict: boolean): boolean 
 export function formatFindingWrapped(f: Finding, width: number): string {
   const w = Math.max(40, width - 1);
   return [
-    ...wrap(`${f.severity} ${f.code} ${f.file}: ${f.message}`, w, '', '  '),
+    ...wrap(`${f.severity} ${f.code} ${where(f)}: ${f.message}`, w, '', '  '),
     ...(f.git ? wrap(describeFacts(f.git), w, '    ', '      ') : []),
     ...wrap(`fix: ${f.fix}`, w, '    ', '         '),
   ].join('\n');

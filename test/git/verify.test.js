@@ -205,8 +205,9 @@ test('a shallow clone without main: checks what it can and names what it skipped
   const r = await clone.fmig('verify', '--json');
   assert.is(r.code, 0, r.stderr);
   assert.equal(r.json.findings, []);
-  assert.equal(r.json.skipped.map((s) => s.check), ['published', 'out-of-order', 'main-moved']);
+  assert.equal(r.json.skipped.map((s) => s.check), ['published', 'out-of-order', 'main-moved', 'lint']);
   assert.match(r.json.skipped[0].reason, /origin\/main or main is not in this shallow clone/);
+  assert.match(r.json.skipped[3].reason, /cannot tell which revisions are new \(--all lints every revision\)/);
   const text = await clone.fmig('verify');
   assert.match(text.stdout, /info skipped published: /);
   // Broken files are still caught.
@@ -243,6 +244,7 @@ test('no git at all: checks the folder, names every skipped check, never passes 
     ['published', 'not a git repository'],
     ['out-of-order', 'not a git repository'],
     ['main-moved', 'not a git repository'],
+    ['lint', 'not a git repository'],
   ]);
   // Without git installed at all: the same, with that reason.
   const noGit = await run(process.execPath, [new URL('../../bin/fmig', import.meta.url).pathname, 'verify', '--json'], { cwd: dir, env: gitEnv({ PATH: '/nonexistent' }) });

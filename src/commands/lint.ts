@@ -1,0 +1,95 @@
+/**
+ * The lint half of `fmig verify`: reads the up files of the revisions new on this branch (or
+ * all, with `--all`), parses them with PostgreSQL's parser (loaded only when there is one to
+ * read and no earlier run kept its parse tree, adapters/parse-cache.ts) and runs the rules in
+ * application order (lint/rules.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../adapters/config-types.js';
+import { catBlobs } from '../adapters/git-tree.js';
+import { findGitDir } from '../adapters/header-cache.js';
+import { openParseCache } from '../adapters/parse-cache.js';
+import type { Finding, Ignored, Skipped } from '../core/findings.js';
+import type { FileSummary, Folder, SourceFile } from '../core/folder.js';
+import type { ParsedStatement } from '../sql/parse.js';
+
+export interface LintInput {
+  config: Config;
+  folder: Folder;
+  /** The folder relative to the project root, `.` for the root itself. */
+  dirRel: string;
+  /** The files as verify read them; a summary's blob (`--staged`) or the working tree gives the rest. */
+  files: readonly ((SourceFile | FileSummary) & { blob?: string })[];
+  /** Names of the files published on the main ref; null when git cannot tell. */
+  published: ReadonlySet<string> | null;
+  /** Why `published` is unknown, for the skipped line. */
+  unknownWhy?: string;
+  /** Lint every revision, not only the new ones. */
+  all: boolean;
+  staged: boolean;
+}
+
+export interface LintOutput {
+  findings: Finding[];
+  ignored: Ignored[];
+  skipped: Skipped[];
+}
+
+/** Lints the new revisions' up files (every revision with `all`); without git history and without `all`, skips and says why. */
+export async function lintRevisions(o: LintInput): Promise<LintOutput> {
+  if (!o.published && !o.all) {
+    return { findings: [], ignored: [], skipped: [{ check: 'lint', reason: `${o.unknownWhy ?? 'no git history'}: cannot tell which revisions are new (--all lints every revision)` }] };
+  }
+  const published = o.published ?? new Set<string>();
+  const order = o.folder.graph.order().map((id) => o.folder.byId.get(id)!);
+  const chosen = order.filter((r) => o.all || !published.has(r.up.name));
+  if (!chosen.length) return { findings: [], ignored: [], skipped: [] };
+
+  const [{ lintFile }, { LintContext }, texts] = await Promise.all([import('../lint/rules.js'), import('../lint/context.js'), readTexts(o, chosen.map((r) => r.up.name))]);
+  const blobs = new Map(o.files.map((f) => [f.name, f.blob]));
+  const cache = openParseCache(blobs.size && [...blobs.values()].some(Boolean) ? findGitDir(o.config.root) : null);
+  const settings = { postgres: o.config.lint.postgres, rules: o.config.lint.rules, lockTimeoutOff: o.config.database.lockTimeoutMs === 0 };
+  const ctx = new LintContext();
+  const out: LintOutput = { findings: [], ignored: [], skipped: [] };
+  for (const r of chosen) {
+    const text = texts.get(r.up.name) ?? '';
+    const blob = blobs.get(r.up.name);
+    let statements = blob ? cache.get(blob) : undefined;
+    if (!statements) {
+      statements = await parse(text);
+      if (blob) cache.set(blob, statements);
+    }
+    const file = o.dirRel === '.' ? r.up.name : `${o.dirRel}/${r.up.name}`;
+    // Published revisions (linted with --all) are on databases already: what they create is not new.
+    const res = lintFile({ file, text, statements, noTransaction: r.up.noTransaction, unpublished: o.published !== null && !published.has(r.up.name) }, ctx, settings);
+    out.findings.push(...res.findings);
+    out.ignored.push(...res.ignored);
+  }
+  cache.save();
+  return out;
+}
+
+/** PostgreSQL's parser over a file; its module (and wasm) load on the first call only. */
+async function parse(text: string): Promise<ParsedStatement[]> {
+  return (await import('../sql/parse.js')).parseStatements(text);
+}
+
+/** The full text of each named file: from the bytes verify read, else the index's blob (`--staged`) or the working tree. */
+async function readTexts(o: LintInput, names: string[]): Promise<Map<string, string>> {
+  const byName = new Map(o.files.map((f) => [f.name, f]));
+  const texts = new Map<string, string>();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b).replace(/^\uFEFF/, '');
+  const fromBlob: [string, string][] = [];
+  for (const name of names) {
+    const f = byName.get(name);
+    if (f && 'bytes' in f) texts.set(name, decode(f.bytes));
+    else if (o.staged && f?.blob) fromBlob.push([name, f.blob]);
+    else texts.set(name, decode(readFileSync(join(o.config.dir, name))));
+  }
+  if (fromBlob.length) {
+    const blobs = await catBlobs(o.config.root, fromBlob.map(([, b]) => b));
+    for (const [name, blob] of fromBlob) texts.set(name, decode(blobs.get(blob) ?? new Uint8Array()));
+  }
+  return texts;
+}

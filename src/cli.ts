@@ -229,6 +229,18 @@ const COMMANDS: Spec[] = [
     run: async (ctx) => (await import('./commands/diff.js')).diff(ctx),
   },
   {
+    name: 'wait',
+    usage: 'wait',
+    description: 'Wait until the database is reachable and its ledger has the head(s) or a revision (a readiness gate); exit 3 on timeout',
+    options: [
+      ['--at-least <rev>', 'Wait for this revision instead of the folder\'s head(s)'],
+      ['--head', "Wait for the folder's head(s) (the default)"],
+      ['--timeout <duration>', 'How long to wait, e.g. 30s or 5m (default 5m; 0 = as long as it takes)'],
+    ],
+    examples: ['fmig wait', 'fmig wait --at-least 000042 --timeout 2m', 'fmig wait --timeout 0 && exec node server.js'],
+    run: async (ctx, _a, o) => plain(await (await import('./commands/wait.js')).wait(ctx, { atLeast: str(o.atLeast), head: !!o.head, timeout: str(o.timeout) })),
+  },
+  {
     name: 'schema',
     usage: 'schema',
     description: 'Print a normalised snapshot of the database schema',
@@ -267,7 +279,7 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
     for (const [flag, desc] of spec.options ?? []) c.option(flag, desc);
     for (const e of spec.examples ?? []) c.example(e);
     c.action((...xs: unknown[]) => {
-      const opts = xs.pop() as Options;
+      const opts = Object.fromEntries(Object.entries(xs.pop() as Options).map(([k, v]) => [k, unmark(v)])) as Options;
       chosen = { spec, args: xs.map((x) => (x === undefined ? undefined : String(x).replace(/^\u0000/, ''))) as string[], opts };
     });
   }
@@ -319,9 +331,26 @@ function refuseMisplacedVersion(argv: string[]): void {
   if (flag) throw new UsageError(`unknown option \`${flag}\`: -v/--version prints fmig's version only when given alone (\`fmig --version\`)`, 'see `fmig --help`');
 }
 
-/** `down -1` / `down -10`: a negative count is a target, not a flag. */
+/** Options whose value names a revision: `000042` must stay text, not become the number 42. */
+const REVISION_OPTIONS = new Set(['--parent', '--at-least']);
+
+/**
+ * `down -1` / `down -10`: a negative count is a target, not a flag. And the value of an option
+ * naming a revision is kept as text (the argument parser turns what looks like a number into one).
+ * Both are marked with a NUL, which `unmark` takes off again.
+ */
 function negativeTargets(argv: string[]): string[] {
-  return argv.map((a) => (/^-\d+$/.test(a) ? `\u0000${a}` : a));
+  return argv.map((a, i) => {
+    if (/^-\d+$/.test(a)) return `\u0000${a}`;
+    const eq = /^(--[\w-]+)=(.*)$/s.exec(a);
+    if (eq && REVISION_OPTIONS.has(eq[1])) return `${eq[1]}=\u0000${eq[2]}`;
+    return i > 0 && REVISION_OPTIONS.has(argv[i - 1]) && !a.startsWith('-') ? `\u0000${a}` : a;
+  });
+}
+
+function unmark(v: unknown): unknown {
+  if (typeof v === 'string') return v.replace(/^\u0000/, '');
+  return Array.isArray(v) ? v.map(unmark) : v;
 }
 
 function makeContext(io: Io, report: Reporter, opts: Options, json: boolean): Context {

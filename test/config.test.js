@@ -300,4 +300,17 @@ test('a URL of another scheme names its source and never shows the password', as
   assert.not.match(e.message, 'secret');
 });
 
+test('[database] lock: "advisory" by default, "table" with a lease and heartbeat; bad values named', async () => {
+  let c = await loadConfig({ cwd: await toml('dir = "sql"\n'), env: {} });
+  assert.is(c.database.lock, 'advisory');
+  c = await loadConfig({ cwd: await toml('[database]\nlock = "table"\n'), env: {} });
+  assert.equal([c.database.lock, c.database.lockLeaseMs, c.database.lockHeartbeatMs], ['table', 30000, 10000]);
+  c = await loadConfig({ cwd: await toml('[database]\nlock = "table"\nlock_lease = "2s"\nlock_heartbeat = "500ms"\n'), env: {} });
+  assert.equal([c.database.lockLeaseMs, c.database.lockHeartbeatMs], [2000, 500]);
+  let e = await fails({ cwd: await toml('[database]\nlock = "row"\n') });
+  assert.match(e.message, 'database.lock: "row" is not a lock fmig has; use "advisory" (the default) or "table"');
+  e = await fails({ cwd: await toml('[database]\nlock_lease = "10s"\nlock_heartbeat = "6s"\n') });
+  assert.match(e.message, 'database.lock_heartbeat: must be at most half of database.lock_lease');
+});
+
 test.run();

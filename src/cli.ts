@@ -153,10 +153,11 @@ const COMMANDS: Spec[] = [
       ['--against <ref>', 'Also check the merge with <ref>, predicted with git merge-tree'],
       ['--db', 'Also check the ledger of the configured database'],
       ['--strict', 'Warnings count as errors'],
+      ['--format <format>', 'text (default), github (GitHub Actions annotations) or gitlab (Code Quality JSON)'],
     ],
-    examples: ['fmig verify', 'fmig verify --staged', 'fmig verify --against origin/main --strict'],
+    examples: ['fmig verify', 'fmig verify --staged', 'fmig verify --against origin/main --strict', 'fmig verify --against origin/main --format github'],
     run: async (ctx, _a, o) =>
-      (await import('./commands/verify.js')).verify(ctx, { staged: !!o.staged, against: str(o.against), db: !!o.db, strict: !!o.strict }),
+      (await import('./commands/verify.js')).verify(ctx, { staged: !!o.staged, against: str(o.against), db: !!o.db, strict: !!o.strict, format: verifyFormat(o.format, ctx.json) }),
   },
   {
     name: 'hook',
@@ -329,6 +330,14 @@ function refuseMisplacedVersion(argv: string[]): void {
   const end = argv.indexOf('--');
   const flag = (end === -1 ? argv : argv.slice(0, end)).find((a) => a === '-v' || a === '--version' || a.startsWith('--version='));
   if (flag) throw new UsageError(`unknown option \`${flag}\`: -v/--version prints fmig's version only when given alone (\`fmig --version\`)`, 'see `fmig --help`');
+}
+
+/** `verify --format`: text, github or gitlab; not with --json, which is a format of its own. */
+function verifyFormat(v: unknown, json: boolean): 'text' | 'github' | 'gitlab' {
+  const format = str(v) ?? 'text';
+  if (format !== 'text' && format !== 'github' && format !== 'gitlab') throw new UsageError(`--format ${format}: not a format verify writes`, 'use text (the default), github or gitlab');
+  if (json && format !== 'text') throw new UsageError(`--json and --format ${format} are two output formats`, 'give one of them');
+  return format;
 }
 
 /** Options whose value names a revision: `000042` must stay text, not become the number 42. */

@@ -55,6 +55,9 @@ test('no migrate.toml: every default, rooted at the working directory', async ()
       lockTimeoutMs: 5000,
       lockRetries: 5,
       statementTimeoutMs: 0,
+      lock: 'advisory',
+      lockLeaseMs: 30000,
+      lockHeartbeatMs: 10000,
     },
     git: { main: null },
     schema: { files: null },
@@ -92,6 +95,9 @@ files = "schema/**/*.sql"
     lockTimeoutMs: 120_000,
     lockRetries: 2,
     statementTimeoutMs: 1500,
+    lock: 'advisory',
+    lockLeaseMs: 30000,
+    lockHeartbeatMs: 10000,
   });
   assert.is(c.git.main, 'origin/trunk');
   assert.is(c.schema.files, 'schema/**/*.sql');
@@ -133,7 +139,7 @@ test('a TOML syntax error names the file, line and column, and never the passwor
 test('an unknown key names the closest valid key', async () => {
   const cwd = await toml('[database]\ntabel = "x"\n');
   const e = await fails({ cwd });
-  assert.equal(e.problems, ['unknown key "database.tabel" (did you mean "database.table"?); valid here: database.url, database.direct_url, database.schema, database.table, database.lock_wait, database.lock_timeout, database.lock_retries, database.statement_timeout']);
+  assert.equal(e.problems, ['unknown key "database.tabel" (did you mean "database.table"?); valid here: database.url, database.direct_url, database.schema, database.table, database.lock_wait, database.lock_timeout, database.lock_retries, database.statement_timeout, database.lock, database.lock_lease, database.lock_heartbeat']);
 });
 
 test('a key in the wrong table names where it belongs', async () => {

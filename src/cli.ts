@@ -155,7 +155,7 @@ const COMMANDS: Spec[] = [
       ['--strict', 'Warnings count as errors'],
       ['--format <format>', 'text (default), github (GitHub Actions annotations) or gitlab (Code Quality JSON)'],
     ],
-    examples: ['fmig verify', 'fmig verify --staged', 'fmig verify --against origin/main --strict', 'fmig verify --against origin/main --format github'],
+    examples: ['fmig verify', 'fmig verify --staged', 'fmig verify --against origin/main --format github'],
     run: async (ctx, _a, o) =>
       (await import('./commands/verify.js')).verify(ctx, { staged: !!o.staged, against: str(o.against), db: !!o.db, strict: !!o.strict, format: verifyFormat(o.format, ctx.json) }),
   },

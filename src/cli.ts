@@ -173,10 +173,11 @@ const COMMANDS: Spec[] = [
       ['--db', 'Also check the ledger of the configured database'],
       ['--strict', 'Warnings count as errors'],
       ['--all', "Lint every revision's SQL, not only the revisions new on this branch"],
+      ['--format <format>', 'text (default), github (GitHub Actions annotations) or gitlab (Code Quality JSON)'],
     ],
-    examples: ['fmig verify', 'fmig verify --staged', 'fmig verify --against origin/main --strict'],
+    examples: ['fmig verify', 'fmig verify --staged', 'fmig verify --against origin/main --format github'],
     run: async (ctx, _a, o) =>
-      (await import('./commands/verify.js')).verify(ctx, { staged: !!o.staged, against: str(o.against), db: !!o.db, strict: !!o.strict, all: !!o.all }),
+      (await import('./commands/verify.js')).verify(ctx, { staged: !!o.staged, against: str(o.against), db: !!o.db, strict: !!o.strict, all: !!o.all, format: verifyFormat(o.format, ctx.json) }),
   },
   {
     name: 'hook',
@@ -274,6 +275,18 @@ const COMMANDS: Spec[] = [
     },
   },
   {
+    name: 'wait',
+    usage: 'wait',
+    description: 'Wait until the database is reachable and its ledger has the head(s) or a revision (a readiness gate); exit 3 on timeout',
+    options: [
+      ['--at-least <rev>', 'Wait for this revision instead of the folder\'s head(s)'],
+      ['--head', "Wait for the folder's head(s) (the default)"],
+      ['--timeout <duration>', 'How long to wait, e.g. 30s or 5m (default 5m; 0 = as long as it takes)'],
+    ],
+    examples: ['fmig wait', 'fmig wait --at-least 000042 --timeout 2m', 'fmig wait --timeout 0 && exec node server.js'],
+    run: async (ctx, _a, o) => plain(await (await import('./commands/wait.js')).wait(ctx, { atLeast: str(o.atLeast), head: !!o.head, timeout: str(o.timeout) })),
+  },
+  {
     name: 'schema',
     usage: 'schema',
     description: 'Print a normalised snapshot of the database schema',
@@ -316,7 +329,7 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
     for (const [flag, desc] of spec.options ?? []) c.option(flag, desc);
     for (const e of spec.examples ?? []) c.example(e);
     c.action((...xs: unknown[]) => {
-      const opts = xs.pop() as Options;
+      const opts = Object.fromEntries(Object.entries(xs.pop() as Options).map(([k, v]) => [k, unmark(v)])) as Options;
       chosen = { spec, args: xs.map((x) => (x === undefined ? undefined : String(x).replace(/^\u0000/, ''))) as string[], opts };
     });
   }
@@ -394,9 +407,34 @@ function refuseMisplacedVersion(argv: string[]): void {
   if (flag) throw new UsageError(`unknown option \`${flag}\`: -v/--version prints fmig's version only when given alone (\`fmig --version\`)`, 'see `fmig --help`');
 }
 
-/** `down -1` / `down -10`: a negative count is a target, not a flag. */
+/** `verify --format`: text, github or gitlab; not with --json, which is a format of its own. */
+function verifyFormat(v: unknown, json: boolean): 'text' | 'github' | 'gitlab' {
+  const format = str(v) ?? 'text';
+  if (format !== 'text' && format !== 'github' && format !== 'gitlab') throw new UsageError(`--format ${format}: not a format verify writes`, 'use text (the default), github or gitlab');
+  if (json && format !== 'text') throw new UsageError(`--json and --format ${format} are two output formats`, 'give one of them');
+  return format;
+}
+
+/** Options whose value names a revision: `000042` must stay text, not become the number 42. */
+const REVISION_OPTIONS = new Set(['--parent', '--at-least']);
+
+/**
+ * `down -1` / `down -10`: a negative count is a target, not a flag. And the value of an option
+ * naming a revision is kept as text (the argument parser turns what looks like a number into one).
+ * Both are marked with a NUL, which `unmark` takes off again.
+ */
 function negativeTargets(argv: string[]): string[] {
-  return argv.map((a) => (/^-\d+$/.test(a) ? `\u0000${a}` : a));
+  return argv.map((a, i) => {
+    if (/^-\d+$/.test(a)) return `\u0000${a}`;
+    const eq = /^(--[\w-]+)=(.*)$/s.exec(a);
+    if (eq && REVISION_OPTIONS.has(eq[1])) return `${eq[1]}=\u0000${eq[2]}`;
+    return i > 0 && REVISION_OPTIONS.has(argv[i - 1]) && !a.startsWith('-') ? `\u0000${a}` : a;
+  });
+}
+
+function unmark(v: unknown): unknown {
+  if (typeof v === 'string') return v.replace(/^\u0000/, '');
+  return Array.isArray(v) ? v.map(unmark) : v;
 }
 
 function makeContext(io: Io, report: Reporter, opts: Options, json: boolean): Context {

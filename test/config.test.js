@@ -55,6 +55,9 @@ test('no migrate.toml: every default, rooted at the working directory', async ()
       lockTimeoutMs: 5000,
       lockRetries: 5,
       statementTimeoutMs: 0,
+      lock: 'advisory',
+      lockLeaseMs: 30000,
+      lockHeartbeatMs: 10000,
     },
     git: { main: null },
     schema: { files: null },
@@ -102,6 +105,9 @@ keep = 3
     lockTimeoutMs: 120_000,
     lockRetries: 2,
     statementTimeoutMs: 1500,
+    lock: 'advisory',
+    lockLeaseMs: 30000,
+    lockHeartbeatMs: 10000,
   });
   assert.is(c.git.main, 'origin/trunk');
   assert.is(c.schema.files, 'schema/**/*.sql');
@@ -143,7 +149,7 @@ test('a TOML syntax error names the file, line and column, and never the passwor
 test('an unknown key names the closest valid key', async () => {
   const cwd = await toml('[database]\ntabel = "x"\n');
   const e = await fails({ cwd });
-  assert.equal(e.problems, ['unknown key "database.tabel" (did you mean "database.table"?); valid here: database.url, database.direct_url, database.schema, database.table, database.lock_wait, database.lock_timeout, database.lock_retries, database.statement_timeout']);
+  assert.equal(e.problems, ['unknown key "database.tabel" (did you mean "database.table"?); valid here: database.url, database.direct_url, database.schema, database.table, database.lock_wait, database.lock_timeout, database.lock_retries, database.statement_timeout, database.lock, database.lock_lease, database.lock_heartbeat']);
 });
 
 test('a key in the wrong table names where it belongs', async () => {
@@ -308,6 +314,19 @@ test('a URL of another scheme names its source and never shows the password', as
   const e = await fails({ cwd: await toml('[database]\nurl = "mysql://root:${PW}@db/x"\n'), env: { PW: 'secret' } });
   assert.match(e.message, 'database URL from database.url "mysql://root:***@db/x"');
   assert.not.match(e.message, 'secret');
+});
+
+test('[database] lock: "advisory" by default, "table" with a lease and heartbeat; bad values named', async () => {
+  let c = await loadConfig({ cwd: await toml('dir = "sql"\n'), env: {} });
+  assert.is(c.database.lock, 'advisory');
+  c = await loadConfig({ cwd: await toml('[database]\nlock = "table"\n'), env: {} });
+  assert.equal([c.database.lock, c.database.lockLeaseMs, c.database.lockHeartbeatMs], ['table', 30000, 10000]);
+  c = await loadConfig({ cwd: await toml('[database]\nlock = "table"\nlock_lease = "2s"\nlock_heartbeat = "500ms"\n'), env: {} });
+  assert.equal([c.database.lockLeaseMs, c.database.lockHeartbeatMs], [2000, 500]);
+  let e = await fails({ cwd: await toml('[database]\nlock = "row"\n') });
+  assert.match(e.message, 'database.lock: "row" is not a lock fmig has; use "advisory" (the default) or "table"');
+  e = await fails({ cwd: await toml('[database]\nlock_lease = "10s"\nlock_heartbeat = "6s"\n') });
+  assert.match(e.message, 'database.lock_heartbeat: must be at most half of database.lock_lease');
 });
 
 test.run();

@@ -21,6 +21,12 @@ export interface Config {
     /** How many times a revision that timed out on a lock is tried again (`lock_retries`). */
     lockRetries: number;
     statementTimeoutMs: number;
+    /** `lock`: fmig's lock as an advisory lock (the default) or, for servers without them, a leased row in `fmig_lock`. */
+    lock: 'advisory' | 'table';
+    /** `lock_lease`: with lock = "table", how long a holder that stopped heartbeating keeps the lock. */
+    lockLeaseMs: number;
+    /** `lock_heartbeat`: with lock = "table", how often the holder renews its lease. */
+    lockHeartbeatMs: number;
   };
   git: {
     /** The published ref; null when not configured (then `origin/main`, or `main` without a remote). */

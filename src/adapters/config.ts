@@ -30,6 +30,10 @@ const SHAPE: Shape = {
     lock_timeout: 'duration',
     lock_retries: 'count',
     statement_timeout: 'duration',
+    // fmig's lock: an advisory lock, or a leased row for servers without advisory locks.
+    lock: 'string',
+    lock_lease: 'duration',
+    lock_heartbeat: 'duration',
   },
   git: { main: 'string' },
   schema: { files: 'string' },
@@ -82,6 +86,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
   const lockRetries = count('database.lock_retries', database.lock_retries ?? 5, problems);
   const directUrl = directUrlOf(value('database.direct_url', database.direct_url), root, problems);
   const statementTimeoutMs = duration('database.statement_timeout', value('database.statement_timeout', database.statement_timeout, '0'), problems);
+  const lock = lockSettings(value, database, problems);
   const main = value('git.main', git.main);
   const schemaFiles = value('schema.files', schemaSection.files);
   if (schemaFiles === '') problems.push('schema.files: must not be empty (a glob such as "schema/**/*.sql")');
@@ -110,7 +115,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     file,
     root,
     dir: here?.dir ?? path.resolve(root, typeof dir === 'string' ? dir : 'sql'),
-    database: { url, urlSource, directUrl, schema, table: here?.table ?? tableName, lockWaitMs, lockTimeoutMs, lockRetries, statementTimeoutMs },
+    database: { url, urlSource, directUrl, schema, table: here?.table ?? tableName, lockWaitMs, lockTimeoutMs, lockRetries, statementTimeoutMs, ...lock },
     git: { main: typeof main === 'string' && main !== '' ? main : null },
     schema: { files: typeof schemaFiles === 'string' && schemaFiles !== '' ? schemaFiles : null },
     lint,
@@ -137,6 +142,21 @@ function backupSettings(section: Table, value: (key: string, raw: unknown, dflt?
     dir: typeof dir === 'string' && dir !== '' ? dir : '.fmig/backups',
     keep,
   };
+}
+
+/** `[database] lock`, `lock_lease`, `lock_heartbeat`: which lock, and the table lock's lease. */
+function lockSettings(
+  value: (key: string, raw: unknown, dflt?: string) => unknown,
+  database: Table,
+  problems: string[],
+): { lock: 'advisory' | 'table'; lockLeaseMs: number; lockHeartbeatMs: number } {
+  const kind = value('database.lock', database.lock, 'advisory');
+  if (kind !== null && kind !== 'advisory' && kind !== 'table') problems.push(`database.lock: "${kind}" is not a lock fmig has; use "advisory" (the default) or "table" (a leased row in fmig_lock, for servers without advisory locks)`);
+  const lockLeaseMs = duration('database.lock_lease', value('database.lock_lease', database.lock_lease, '30s'), problems);
+  const lockHeartbeatMs = duration('database.lock_heartbeat', value('database.lock_heartbeat', database.lock_heartbeat, '10s'), problems);
+  if (lockLeaseMs === 0 || lockHeartbeatMs === 0) problems.push('database.lock_lease and database.lock_heartbeat: must be more than 0');
+  else if (lockHeartbeatMs * 2 > lockLeaseMs) problems.push(`database.lock_heartbeat: must be at most half of database.lock_lease (a late heartbeat would lose the lock); they are ${database.lock_heartbeat ?? '10s'} and ${database.lock_lease ?? '30s'}`);
+  return { lock: kind === 'table' ? 'table' : 'advisory', lockLeaseMs, lockHeartbeatMs };
 }
 
 // Synchronous on purpose: two small reads, and a command that needs no other asynchronous file

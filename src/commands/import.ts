@@ -16,7 +16,7 @@ import { tools, type Tool } from '../import/tools.js';
 import { LedgerRefusal, TOOLS, type Skipped, type ToolFolder, type ToolName } from '../import/types.js';
 import { recordBaseline } from './baseline.js';
 import type { Context } from './context.js';
-import { loadFolder, withDatabase, writer } from './project.js';
+import { loadFolder, tableLock, withDatabase, writer } from './project.js';
 
 export interface ImportOptions {
   from?: string;
@@ -99,6 +99,7 @@ export async function importFrom(ctx: Context, opts: ImportOptions): Promise<Imp
       ...ledger,
       timeoutMs: config.database.lockTimeoutMs,
       onWait: (holder) => ctx.report.warn(`waiting for the migration lock, held by ${holder}`),
+      ...tableLock(ctx, config),
     });
     try {
       await ensureLedger(db, ledger);

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Config } from '../adapters/config-types.js';
-import type { Driver } from '../adapters/db/driver.js';
+import type { Driver, LockOptions } from '../adapters/db/driver.js';
 import { ensureLedger, readLedger, readLedgerEntries, type LedgerName, type LedgerRow, type Writer } from '../adapters/db/ledger.js';
 import { readFiles, readFolderInSlices } from '../adapters/files.js';
 import { loadHasher } from '../core/checksum.js';
@@ -160,6 +160,7 @@ export async function withDatabase<T, P>(
         ...ledger,
         timeoutMs: config.database.lockWaitMs,
         onWait: (holder) => ctx.report.warn(`waiting for fmig's lock, held by ${holder}`),
+        ...tableLock(ctx, config),
       });
       await ensureLedger(db, ledger);
       rows = await readLedger(db, ledger);
@@ -173,6 +174,16 @@ export async function withDatabase<T, P>(
       await db.close();
     }
   }
+}
+
+/** The lock options of `[database] lock = "table"`; none for the advisory lock. */
+export function tableLock(ctx: Context, config: Config): Pick<LockOptions, 'lease' | 'onTakeOver' | 'onLost'> {
+  if (config.database.lock !== 'table') return {};
+  return {
+    lease: { leaseMs: config.database.lockLeaseMs, heartbeatMs: config.database.lockHeartbeatMs },
+    onTakeOver: (holder) => ctx.report.warn(`took over fmig's lock from ${holder}`),
+    onLost: (message) => ctx.report.warn(message),
+  };
 }
 
 /** Who is writing: the database user and the OS user, the checked-out commit, fmig's version. */

@@ -15,7 +15,15 @@
  */
 import v8 from 'node:v8';
 
+let ownProcess = true;
+
+/** fmig runs inside another program (the API): the process's V8 settings are that program's, left alone. */
+export function leaveProcessSettingsAlone(): void {
+  ownProcess = false;
+}
+
 export function tuneForDatabaseWork(): void {
+  if (!ownProcess) return;
   v8.setFlagsFromString('--semi-space-growth-factor=1');
   v8.setFlagsFromString('--no-opt');
 }

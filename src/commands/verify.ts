@@ -9,6 +9,7 @@ import { FolderError, UsageError, type FileProblem } from '../core/errors.js';
 import { failing, formatFinding, formatFindingWrapped, where, type Finding, type Ignored, type Skipped } from '../core/findings.js';
 import { parseFolder, type FileSummary, type Folder, type SourceFile } from '../core/folder.js';
 import { crlfFindings, driftFindings, folderFindings, headFindings, mainMovedFindings, outOfOrderFindings, publishedFindings } from '../core/verify-rules.js';
+import type { CiFormat } from '../core/ci-annotations.js';
 import type { Context } from './context.js';
 import { lintRevisions } from './lint.js';
 import { lsTree, readGit, treeFiles, type GitView, type HereFile } from './verify-git.js';
@@ -24,6 +25,8 @@ export interface VerifyOptions {
   strict?: boolean;
   /** Lint every revision's SQL, not only the revisions new on this branch. */
   all?: boolean;
+  /** How findings are printed: `text` (the default), GitHub Actions workflow commands, or GitLab Code Quality JSON. */
+  format?: 'text' | CiFormat;
 }
 
 export interface VerifyResult {
@@ -82,6 +85,10 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
   }
 
   const ok = !failing(findings, !!opts.strict);
+  if (opts.format === 'github' || opts.format === 'gitlab') {
+    await printForCi(ctx, opts.format, findings, skipped);
+    return { result: { ok, findings, skipped }, exitCode: ok ? 0 : 1 };
+  }
   const width = ctx.report.width;
   for (const f of findings) ctx.report.line(width ? formatFindingWrapped(f, width) : formatFinding(f));
   for (const i of ignored) ctx.report.line(`info ignored ${i.code} ${where(i)}: \`${i.statement}\` — reason: ${i.reason}`);
@@ -105,6 +112,18 @@ async function metaCommands(files: readonly (SourceFile | FileSummary)[], dir: s
   if (!texts.length) return [];
   const { metaCommandFindings } = await import('../core/meta-commands.js');
   return metaCommandFindings(texts, dirRel);
+}
+
+/** The findings as a CI system reads them (core/ci-annotations.ts), instead of text. */
+async function printForCi(ctx: Context, format: CiFormat, findings: Finding[], skipped: Skipped[]): Promise<void> {
+  const { githubAnnotations, gitlabCodeQuality } = await import('../core/ci-annotations.js');
+  if (format === 'github') {
+    for (const line of githubAnnotations(findings, skipped)) ctx.report.line(line);
+    return;
+  }
+  const { createHash } = await import('node:crypto');
+  const issues = gitlabCodeQuality(findings, (text) => createHash('sha256').update(text).digest('hex'));
+  ctx.report.line(JSON.stringify(issues, null, 2));
 }
 
 const noChecksum: Hasher = () => '';

@@ -21,6 +21,15 @@ export interface LockOptions {
   timeoutMs: number;
   /** Called (once, then every few seconds) while another process holds the lock, with who holds it. */
   onWait?: (holder: string) => void;
+  /**
+   * `[database] lock = "table"`: the lock is a row with a lease in `fmig_lock` (table-lock.ts)
+   * instead of an advisory lock, for servers without advisory locks. Servers only.
+   */
+  lease?: { leaseMs: number; heartbeatMs: number };
+  /** Table lock: told who held the lock row taken over because its lease ran out. */
+  onTakeOver?: (holder: string) => void;
+  /** Table lock: told that another process took the lock over (this one's heartbeat came too late). */
+  onLost?: (message: string) => void;
 }
 
 export interface Driver extends Session {

@@ -6,7 +6,8 @@
  * would quietly open a new one without the session's settings; instead every later statement
  * fails with UnreachableError. The writers' lock lives on a connection of its own (SPEC
  * section 4): a session-level advisory lock polled with pg_try_advisory_lock, which neither
- * blocks a backend nor holds a transaction open that `CREATE INDEX CONCURRENTLY` would wait for.
+ * blocks a backend nor holds a transaction open that `CREATE INDEX CONCURRENTLY` would wait for;
+ * or, with `lock = "table"`, a leased row (table-lock.ts).
  */
 import os from 'node:os';
 import postgres from 'postgres';
@@ -14,6 +15,7 @@ import type { Driver, LockOptions, Session } from './driver.js';
 import { ident, maskUrl, ScriptFailed } from './driver.js';
 import { formatTextArray, parseTextArray } from './pg-array.js';
 import { formatMs, formatSince } from './lockfile.js';
+import { takeTableLock } from './table-lock.js';
 import { UnreachableError } from '../../core/errors.js';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
@@ -205,6 +207,17 @@ export function openPostgres(url: string, connectTimeoutS: number, searchPath?: 
         // Before any session lock is taken: behind transaction pooling it would stay with a
         // pooled server connection, out of fmig's reach.
         await refuseTransactionPooling(conn, sql, url, display);
+        if (options.lease) {
+          const release = await takeTableLock(conn, options, options.lease, holderName(), display);
+          return async () => {
+            try {
+              await release();
+            } finally {
+              lockClients.delete(conn);
+              await conn.end({ timeout: 5 });
+            }
+          };
+        }
         await waitForLock(conn, options, display);
       } catch (e) {
         lockClients.delete(conn);

@@ -8,11 +8,12 @@ import { normalise } from '../../core/snapshot-diff.js';
 import type { Driver, Session } from './driver.js';
 import { ident } from './driver.js';
 import type { LedgerName } from './ledger.js';
+import { LOCK_TABLE } from './table-lock.js';
 
 type Row = Record<string, unknown>;
 
-/** $1, $2: the ledger and its log, quoted; missing ones drop out. */
-const LEDGER = `with ledger(x) as (select r::oid from (values (to_regclass($1)), (to_regclass($2))) v(r) where r is not null)`;
+/** $1, $2, $3: the ledger, its log and the lock table (lock = "table"), quoted; missing ones drop out. */
+const LEDGER = `with ledger(x) as (select r::oid from (values (to_regclass($1)), (to_regclass($2)), (to_regclass($3))) v(r) where r is not null)`;
 
 /** The ledger tables and the relations that depend on them (the log's sequence, their indexes, TOAST). */
 const EXCLUDED = `(select x from ledger union all select d.objid from pg_depend d join ledger on d.refobjid = ledger.x
@@ -199,7 +200,7 @@ export async function readSnapshot(db: Driver, ledger: LedgerName): Promise<Snap
 }
 
 async function read(tx: Session, ledger: LedgerName): Promise<Snapshot> {
-  const params = [`${ident(ledger.schema)}.${ident(ledger.table)}`, `${ident(ledger.schema)}.${ident(ledger.table + '_log')}`];
+  const params = [`${ident(ledger.schema)}.${ident(ledger.table)}`, `${ident(ledger.schema)}.${ident(ledger.table + '_log')}`, `${ident(ledger.schema)}.${ident(LOCK_TABLE)}`];
   const q = (sql: string, withLedger = true) => tx.query<Row>(sql, withLedger ? params : []);
   // One after another: a transaction runs one statement at a time on either driver.
   const relations = await q(RELATIONS);

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import os from 'node:os';
 import { spawn } from 'node:child_process';
 import { forEachTarget } from '../helpers/databases.js';
+import { openDatabase } from '../../dist/adapters/db/open.js';
 import { cliEnv, FMIG_BIN, inspect, project, removeProjects, state } from '../helpers/cli.js';
 
 const PROCESSES = 4;
@@ -93,6 +94,47 @@ forEachTarget('faults: lock = "table"', (test, { target, fresh }) => {
     } finally {
       holder.child.kill('SIGKILL');
       waiter?.child.kill('SIGKILL');
+    }
+  });
+
+  test('a live holder paused past its lease (SIGSTOP) stops before its next statement once resumed: the other process has the lock', async () => {
+    const { url } = await fresh();
+    await inspect(url, (db) => db.exec('create table gate (slow boolean); insert into gate values (true); create table audit (n int);'));
+    // The test holds advisory lock 4242: the holder's first revision waits on it while gate.slow.
+    const blocker = await openDatabase(url, { baseDir: os.tmpdir(), lockTimeoutMs: 0, statementTimeoutMs: 0 });
+    await blocker.query('select pg_advisory_lock(4242)');
+    const p = await project(
+      { '001_a': { up: 'select pg_advisory_xact_lock(4242) from gate where slow;\ninsert into audit values (1);\n', down: 'delete from audit;' }, '002_b': { up: 'create table b ();', down: 'drop table b;' } },
+      { toml: SHORT_LEASE },
+    );
+    const holder = start(p.dir, ['up', '--url', url]);
+    let waiter;
+    try {
+      await until(async () => (await inspect(url, (db) => db.query(`select 1 from pg_stat_activity where wait_event = 'advisory' and datname = current_database()`))).length > 0, 'the holder to wait in its revision');
+      holder.child.kill('SIGSTOP');
+      await inspect(url, (db) => db.exec('update gate set slow = false'));
+      waiter = start(p.dir, ['up', '--url', url]);
+      const w = await waiter.done;
+      assert.is(w.code, 0, w.stderr);
+      assert.match(w.stderr, `took over fmig's lock from pid ${holder.child.pid}`);
+      // The holder's statement can now finish on the server; the holder itself goes on only now.
+      await blocker.query('select pg_advisory_unlock(4242)');
+      holder.child.kill('SIGCONT');
+      const h = await holder.done;
+      assert.is(h.code, 3, h.stderr + h.stdout);
+      assert.match(h.stderr, /fmig.s lock \(lock table "public"\."fmig_lock"\) (may have passed to|was taken over by) another process/);
+      assert.match(h.stderr, 'stopped before its next statement');
+      assert.not.match(h.stdout, /^applied/m);
+      const s = await state(url);
+      assert.equal(s.rows.map((x) => x.revision), ['001', '002']);
+      assert.equal(s.log.map((l) => `${l.revision} ${l.action}`), ['001 up', '002 up'], 'each revision applied once, by the process holding the lock');
+      const [{ c }] = await inspect(url, (db) => db.query('select count(*)::int as c from audit'));
+      assert.is(c, 1, "the paused holder's transaction was rolled back");
+    } finally {
+      holder.child.kill('SIGCONT');
+      holder.child.kill('SIGKILL');
+      waiter?.child.kill('SIGKILL');
+      await blocker.close();
     }
   });
 

@@ -15,7 +15,7 @@ import type { Driver, LockOptions, Session } from './driver.js';
 import { ident, maskUrl, ScriptFailed } from './driver.js';
 import { formatTextArray, parseTextArray } from './pg-array.js';
 import { formatMs, formatSince } from './lockfile.js';
-import { takeTableLock } from './table-lock.js';
+import { LOCK_TABLE, takeTableLock } from './table-lock.js';
 import { UnreachableError } from '../../core/errors.js';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
@@ -38,6 +38,15 @@ export function openPostgres(url: string, connectTimeoutS: number, searchPath?: 
   const password = passwordOf(url);
   let closing = false;
   let lost = false;
+  // Set when fmig's table lock (lock = "table") was taken over: no statement runs after that.
+  let fenced: string | null = null;
+  let lease: { valid(): boolean; table: string; fence: string } | null = null;
+  const lostMessage = () => fenced ?? `fmig's lock (lock table ${lease?.table ?? LOCK_TABLE}) was taken over by another process: this one did not renew its lease in time`;
+  /** Fences this process off once its table lock's lease may have run out. */
+  const leaseGone = (): boolean => {
+    if (fenced === null && lease && !lease.valid()) fenced = `fmig's lock (lock table ${lease.table}) may have passed to another process: this one did not renew its lease in time`;
+    return fenced !== null;
+  };
   let inTransaction = false;
   // A tenant's schema is the work session's search_path from its start: a RESET in a revision
   // (or fmig's own RESET ALL between revisions) goes back to it, not to the server's default.
@@ -105,6 +114,7 @@ export function openPostgres(url: string, connectTimeoutS: number, searchPath?: 
   const session = (s: Sql): Session => ({
     async query<T>(text: string, params?: unknown[]) {
       if (lost) throw connectionLost(display);
+      if (leaseGone()) throw lockLost(fenced!);
       try {
         // A plain array, as PGlite gives, rather than postgres.js's Result subclass.
         return [...(await track(cancellable(s.unsafe(text, (params ?? []) as postgres.ParameterOrJSON<never>[]))))] as T[];
@@ -114,6 +124,7 @@ export function openPostgres(url: string, connectTimeoutS: number, searchPath?: 
     },
     async exec(script: string) {
       if (lost) throw connectionLost(display);
+      if (leaseGone()) throw lockLost(fenced!);
       try {
         await track(cancellable(s.unsafe(script).simple()));
       } catch (e) {
@@ -141,10 +152,17 @@ export function openPostgres(url: string, connectTimeoutS: number, searchPath?: 
     async transaction(fn) {
       guard();
       if (lost) throw connectionLost(display);
+      if (leaseGone()) throw lockLost(fenced!);
       inTransaction = true;
       try {
-        return (await sql.begin((tx) => fn(session(tx)))) as Awaited<ReturnType<typeof fn>>;
+        const fence = lease?.fence;
+        return (await sql.begin(async (tx) => {
+          const result = await fn(session(tx));
+          if (fence) await tx.unsafe(fence);
+          return result;
+        })) as Awaited<ReturnType<typeof fn>>;
       } catch (e) {
+        if (fenceFailed(e)) throw lockLost(lostMessage());
         throw failure(e);
       } finally {
         inTransaction = false;
@@ -153,6 +171,7 @@ export function openPostgres(url: string, connectTimeoutS: number, searchPath?: 
     async transact(scripts) {
       guard();
       if (lost) throw connectionLost(display);
+      if (leaseGone()) throw lockLost(fenced!);
       inTransaction = true;
       const send = (script: string) => track(cancellable(sql.unsafe(script).simple()));
       try {
@@ -166,16 +185,21 @@ export function openPostgres(url: string, connectTimeoutS: number, searchPath?: 
         // The COMMIT shares the last script's message: when anything before failed, that
         // script fails in the aborted transaction and the rest of its message is skipped. The
         // newline ends a line comment the script may end with.
-        const last = scripts.length - 1;
-        const results = await Promise.allSettled(scripts.map((script, i) => send(i === last ? `${script}\n;COMMIT` : script)));
+        // With the table lock, its fence goes before the last script (the ledger's writes and the
+        // COMMIT): a holder whose lease was taken over records and commits nothing.
+        const fence = lease?.fence;
+        const all = fence ? [...scripts.slice(0, -1), fence, scripts[scripts.length - 1]] : scripts;
+        const last = all.length - 1;
+        const results = await Promise.allSettled(all.map((script, i) => send(i === last ? `${script}\n;COMMIT` : script)));
         const failed = results.findIndex((r) => r.status === 'rejected');
         if (failed === -1) return;
         await send('ROLLBACK').catch(() => {}); // ends the aborted transaction (a lost connection ended it already)
+        if (fence && failed === last - 1 && fenceFailed((results[failed] as PromiseRejectedResult).reason)) throw lockLost(lostMessage());
         if (results[last].status === 'fulfilled') {
           // Committed although an earlier script failed: it failed without reaching the server.
           throw new Error(`statement ${failed + 1} of ${scripts.length} failed before it was sent, and the rest committed: ${(results[failed] as PromiseRejectedResult).reason}`);
         }
-        throw new ScriptFailed(failed, scrub((results[failed] as PromiseRejectedResult).reason, password));
+        throw new ScriptFailed(fence && failed === last ? failed - 1 : failed, scrub((results[failed] as PromiseRejectedResult).reason, password));
       } catch (e) {
         throw failure(e);
       } finally {
@@ -185,6 +209,7 @@ export function openPostgres(url: string, connectTimeoutS: number, searchPath?: 
     async copyFrom(statement, data) {
       guard();
       if (lost) throw connectionLost(display);
+      if (leaseGone()) throw lockLost(fenced!);
       try {
         await track(copyIn(sql, statement, data));
       } catch (e) {
@@ -208,7 +233,16 @@ export function openPostgres(url: string, connectTimeoutS: number, searchPath?: 
         // pooled server connection, out of fmig's reach.
         await refuseTransactionPooling(conn, sql, url, display);
         if (options.lease) {
-          const release = await takeTableLock(conn, options, options.lease, holderName(), display);
+          const onLost = (message: string) => {
+            fenced = message;
+            options.onLost?.(message);
+          };
+          const held = await takeTableLock(conn, { ...options, onLost }, options.lease, holderName(), display);
+          lease = { valid: held.valid, table: `${ident(options.schema)}.${LOCK_TABLE}`, fence: held.fence };
+          const release = async () => {
+            lease = null;
+            await held.release();
+          };
           return async () => {
             try {
               await release();
@@ -389,6 +423,16 @@ async function lockHolder(conn: postgres.Sql, o: LockOptions): Promise<string | 
     since,
   ].filter(Boolean);
   return `server pid ${r.pid}${about.length ? ` (${about.join(', ')})` : ''}`;
+}
+
+/** The table lock's fence refused: the lock is another process's now. */
+function fenceFailed(e: unknown): boolean {
+  return /fmig-lock-lost/.test(String((e as Error)?.message ?? ''));
+}
+
+/** What every statement throws once another process has taken fmig's table lock over. */
+function lockLost(message: string): UnreachableError {
+  return new UnreachableError(`${message}; stopped before its next statement (an open transaction is rolled back)`, 'check the state with `fmig status` once the other fmig has finished, then run the command again');
 }
 
 function connectionLost(display: string): UnreachableError {

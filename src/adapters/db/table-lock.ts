@@ -28,7 +28,7 @@ export interface TableLease {
  * resolves to its release. `holder` is what others see (`fmig <pid>@<host> <command>`). Throws
  * UnreachableError `lock-timeout` after `o.timeoutMs`.
  */
-export async function takeTableLock(conn: postgres.Sql, o: LockOptions, lease: TableLease, holder: string, display: string): Promise<() => Promise<void>> {
+export async function takeTableLock(conn: postgres.Sql, o: LockOptions, lease: TableLease, holder: string, display: string): Promise<HeldTableLock> {
   const table = `${ident(o.schema)}.${ident(LOCK_TABLE)}`;
   const name = `${ident(o.schema)}.${ident(o.table)}`;
   const token = crypto.randomBytes(12).toString('hex');
@@ -37,6 +37,7 @@ export async function takeTableLock(conn: postgres.Sql, o: LockOptions, lease: T
   const deadline = o.timeoutMs > 0 ? Date.now() + o.timeoutMs : Infinity;
   let lastReport = -Infinity;
   for (;;) {
+    const sent = Date.now();
     // Takes a free row, or one whose lease ran out; `previous` names the holder it took over from.
     const [row] = await conn.unsafe(
       `with old as (select holder, expires_at from ${table} where name = $1)
@@ -48,7 +49,7 @@ export async function takeTableLock(conn: postgres.Sql, o: LockOptions, lease: T
     );
     if (row) {
       if (row.previous !== null && row.previous !== undefined) o.onTakeOver?.(`${describe(String(row.previous))}, whose lease ran out at ${formatSince(new Date(row.expired))}`);
-      return keep(conn, table, name, token, interval, lease.heartbeatMs, o);
+      return keep(conn, table, name, token, interval, lease, sent, o);
     }
     const [held] = await conn.unsafe(`select holder, since, expires_at, now() as now from ${table} where name = $1`, [name]);
     if (!held) continue; // released in between: try again at once
@@ -88,23 +89,45 @@ async function createTable(conn: postgres.Sql, schema: string, table: string): P
   }
 }
 
+/** A table lock held: its release, and whether its lease is still surely ours. */
+export interface HeldTableLock {
+  release(): Promise<void>;
+  /**
+   * False once the lease may have run out: counted on this process's clock from when the last
+   * renewal that succeeded was sent, so never later than the server's own expiry. A holder that
+   * was paused (SIGSTOP, a starved machine) past its lease learns it here before its next
+   * statement, whether or not the heartbeat has run since.
+   */
+  valid(): boolean;
+  /**
+   * A statement to run last in every transaction that writes: it fails unless the row is still
+   * this holder's with its lease running, and holds the row (FOR SHARE) until the transaction
+   * ends, so no other fmig can take the lock over between it and the COMMIT.
+   */
+  fence: string;
+}
+
 /** Heartbeats until released: each pushes the lease forward, if the row is still ours. */
-function keep(conn: postgres.Sql, table: string, name: string, token: string, interval: string, heartbeatMs: number, o: LockOptions): () => Promise<void> {
+function keep(conn: postgres.Sql, table: string, name: string, token: string, interval: string, lease: TableLease, taken: number, o: LockOptions): HeldTableLock {
   let lost = false;
+  let validUntil = taken + lease.leaseMs;
   let beating: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
+    const sent = Date.now();
     beating = conn
       .unsafe(`update ${table} set expires_at = now() + $3::interval where name = $1 and token = $2 returning 1`, [name, token, interval])
       .then((rows) => {
+        if (rows.length && !lost) validUntil = Math.max(validUntil, sent + lease.leaseMs);
         if (rows.length || lost) return;
         lost = true;
         o.onLost?.(`fmig's lock (lock table ${table}) was taken over by another process: this one did not renew its lease in time`);
       })
       .catch(() => {}); // a failed heartbeat is tried again at the next one
-  }, heartbeatMs);
+  }, lease.heartbeatMs);
   timer.unref();
   let released = false;
-  return async () => {
+  const valid = () => !lost && Date.now() < validUntil;
+  const release = async () => {
     if (released) return;
     released = true;
     clearInterval(timer);
@@ -113,6 +136,12 @@ function keep(conn: postgres.Sql, table: string, name: string, token: string, in
       // the lease runs out on its own
     });
   };
+  const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  const fence = `DO $fmig$ BEGIN
+  PERFORM 1 FROM ${table} WHERE name = ${lit(name)} AND token = ${lit(token)} AND expires_at > now() FOR SHARE;
+  IF NOT FOUND THEN RAISE EXCEPTION 'fmig-lock-lost'; END IF;
+END $fmig$`;
+  return { release, valid, fence };
 }
 
 /** `fmig <pid>@<host> <command>` as the advisory lock's messages say it: `pid 12 on host h (fmig up, since 10:00:00)`. */

@@ -94,10 +94,11 @@ const COMMANDS: Spec[] = [
       ['--dry-run', 'Print the plan and the SQL; change nothing'],
       ['--accept-edited', 'Run down files edited since their revision was applied, as they are now'],
       ['--from-ledger', 'Run the down SQL the ledger kept when each revision was applied, not the files'],
+      ['--resume', 'Finish a revert that stopped part-way, from where it stopped'],
     ],
     examples: ['fmig down', 'fmig down -3 --dry-run', 'fmig down 000040_add_users'],
     run: async (ctx, [target], o) =>
-      plain(await (await import('./commands/down.js')).down(ctx, { target, dryRun: !!o.dryRun, acceptEdited: !!o.acceptEdited, fromLedger: !!o.fromLedger })),
+      plain(await (await import('./commands/down.js')).down(ctx, { target, dryRun: !!o.dryRun, acceptEdited: !!o.acceptEdited, fromLedger: !!o.fromLedger, resume: !!o.resume })),
   },
   {
     name: 'status',

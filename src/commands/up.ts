@@ -185,6 +185,14 @@ function refuseOnDrift(state: Comparison, opts: UpOptions): void {
       'deploy a checkout that has them; or, where an older release may run after a newer migration (a rolling deploy), `fmig up --ignore-missing`',
     );
   }
+  const reverting = state.drift.filter((d) => d.kind === 'reverting');
+  if (reverting.length) {
+    throw new StateError(
+      'failed-revision',
+      `refusing to run: ${reverting.map((d) => `the down of ${d.revision} stopped part-way`).join('; ')}`,
+      'finish the revert with `fmig down --resume`, then run `fmig up` again',
+    );
+  }
   const failed = state.drift.filter((d) => d.kind === 'failed');
   if (failed.length && !opts.resume) {
     throw new StateError(

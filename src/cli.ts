@@ -22,7 +22,7 @@ interface Io {
 type Options = Record<string, unknown> & { json?: boolean; quiet?: boolean; color?: boolean; config?: string; url?: string };
 
 /** A command's entry: loads its module only when it runs. Returns its JSON result and exit code. */
-type Runner = (ctx: Context, args: string[], opts: Options) => Promise<{ result: unknown; exitCode?: number }>;
+type Runner = (ctx: Context, args: string[], opts: Options) => Promise<{ result: unknown; exitCode?: number; output?: string }>;
 
 interface Spec {
   name: string;
@@ -38,6 +38,13 @@ interface Spec {
 const str = (v: unknown): string | undefined => (v === undefined || v === true ? undefined : String(v));
 const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(/[\s,]+/)).filter(Boolean));
 const plain = (result: unknown) => ({ result });
+/** A command whose output is a script (`--sql`): printed as it is, whatever --quiet says; with --json, in the JSON. */
+const script = (result: { script: string }) => ({ result, output: result.script });
+/** --from belongs to --sql. */
+const noFrom = (o: Options): Record<string, never> => {
+  if (o.from !== undefined) throw new UsageError('--from goes with --sql', '`fmig up --sql --from <rev>` writes the script for a database at <rev>');
+  return {};
+};
 
 const COMMANDS: Spec[] = [
   {
@@ -80,10 +87,16 @@ const COMMANDS: Spec[] = [
       ['--single-transaction', 'Apply everything in one transaction'],
       ['--resume', 'Finish a revision that stopped part-way, from the failed statement'],
       ['--ignore-missing', 'Go on although applied revisions have no files here (an older release in a rolling deploy)'],
+      ['--sql', 'Print the run as one script for psql (changes nothing); the state is read from the ledger, or given with --from'],
+      ['--from <rev>', 'With --sql: the revision the database is at (base: none), so no connection is needed'],
     ],
-    examples: ['fmig up', 'fmig up --dry-run', 'fmig up 000042_add_invoices --url $DATABASE_URL'],
-    run: async (ctx, [target], o) =>
-      plain(await (await import('./commands/up.js')).up(ctx, { target, dryRun: !!o.dryRun, singleTransaction: !!o.singleTransaction, resume: !!o.resume, ignoreMissing: !!o.ignoreMissing })),
+    examples: ['fmig up', 'fmig up --dry-run', 'fmig up --sql --from 000041 > deploy.sql'],
+    run: async (ctx, [target], o) => {
+      const opts = { target, dryRun: !!o.dryRun, singleTransaction: !!o.singleTransaction, resume: !!o.resume, ignoreMissing: !!o.ignoreMissing };
+      if (!o.sql) return plain(await (await import('./commands/up.js')).up(ctx, { ...opts, ...noFrom(o) }));
+      if (o.dryRun || o.resume) throw new UsageError(`--sql does not go with --${o.dryRun ? 'dry-run' : 'resume'}`, 'the script is a plan already; finish a revision that stopped part-way with `fmig up --resume` first');
+      return script(await (await import('./commands/sql-script.js')).upScript(ctx, { ...opts, from: str(o.from) }));
+    },
   },
   {
     name: 'down',
@@ -95,10 +108,16 @@ const COMMANDS: Spec[] = [
       ['--accept-edited', 'Run down files edited since their revision was applied, as they are now'],
       ['--from-ledger', 'Run the down SQL the ledger kept when each revision was applied, not the files'],
       ['--resume', 'Finish a revert that stopped part-way, from where it stopped'],
+      ['--sql', 'Print the run as one script for psql (changes nothing); the state is read from the ledger, or given with --from'],
+      ['--from <rev>', 'With --sql: the revision the database is at, so no connection is needed'],
     ],
     examples: ['fmig down', 'fmig down -3 --dry-run', 'fmig down 000040_add_users'],
-    run: async (ctx, [target], o) =>
-      plain(await (await import('./commands/down.js')).down(ctx, { target, dryRun: !!o.dryRun, acceptEdited: !!o.acceptEdited, fromLedger: !!o.fromLedger, resume: !!o.resume })),
+    run: async (ctx, [target], o) => {
+      const opts = { target, dryRun: !!o.dryRun, acceptEdited: !!o.acceptEdited, fromLedger: !!o.fromLedger, resume: !!o.resume };
+      if (!o.sql) return plain(await (await import('./commands/down.js')).down(ctx, { ...opts, ...noFrom(o) }));
+      if (o.dryRun || o.resume) throw new UsageError(`--sql does not go with --${o.dryRun ? 'dry-run' : 'resume'}`, 'the script is a plan already; finish a revert that stopped part-way with `fmig down --resume` first');
+      return script(await (await import('./commands/sql-script.js')).downScript(ctx, { ...opts, from: str(o.from) }));
+    },
   },
   {
     name: 'status',
@@ -302,8 +321,9 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
   if (!chosen) return 0;
   const { spec, args, opts } = chosen;
   const ctx = makeContext(io, report, opts, json);
-  const { result, exitCode } = await spec.run(ctx, args, opts);
+  const { result, exitCode, output } = await spec.run(ctx, args, opts);
   if (json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else if (output !== undefined) io.stdout.write(output);
   report.progress('');
   return exitCode ?? 0;
 }

@@ -82,12 +82,12 @@ function keepsSession(statements: readonly Statement[]): boolean {
 }
 
 /** The runner's environment for a command that has the database open (and, for writers, locked). */
-export async function runEnv(db: Driver, ledger: L.LedgerName, config: Config, dirLabel: string): Promise<RunEnv> {
+export async function runEnv(db: Driver, ledger: L.LedgerName, config: Config, dirLabel: string, who?: L.Writer): Promise<RunEnv> {
   const local = `SET LOCAL ROLE NONE; SET LOCAL lock_timeout = ${Math.round(config.database.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.round(config.database.statementTimeoutMs)}`;
   return {
     db,
     ledger,
-    writer: await writer(db, config),
+    writer: who ?? (await writer(db, config)),
     reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs),
     dirty: false,
     guard: `BEGIN READ WRITE; ${local}`,
@@ -235,7 +235,7 @@ export async function applyInOneTransaction(
       if (env.dirty) await tx.exec(env.reset);
       env.dirty = false;
       const ms = performance.now() - started;
-      await L.recordApplied(tx, env.ledger, applied(rev), env.writer, ms);
+      await L.recordApplied(tx, env.ledger, applied(rev), env.writer, env.offline ? null : ms);
       done.push({ revision: rev.id, slug: rev.slug, ms });
     }
   });

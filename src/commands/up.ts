@@ -160,7 +160,7 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   }
 }
 
-function warnOtherHeads(ctx: Context, folder: Folder, id: string): void {
+export function warnOtherHeads(ctx: Context, folder: Folder, id: string): void {
   const heads = folder.graph.heads();
   if (heads.length < 2 || !folder.graph.has(id)) return;
   ctx.report.warn(
@@ -168,7 +168,7 @@ function warnOtherHeads(ctx: Context, folder: Folder, id: string): void {
   );
 }
 
-function refuseOnDrift(state: Comparison, opts: UpOptions): void {
+export function refuseOnDrift(state: Comparison, opts: UpOptions): void {
   const edited = state.drift.filter((d) => d.kind === 'edited');
   if (edited.length) {
     throw new DriftError(
@@ -207,7 +207,7 @@ function refuseOnDrift(state: Comparison, opts: UpOptions): void {
   }
 }
 
-async function refuseStatementByStatement(todo: Revision[], dirLabel: string): Promise<void> {
+export async function refuseStatementByStatement(todo: Revision[], dirLabel: string): Promise<void> {
   const { planExecution } = await import('../core/transactions.js');
   const bad = todo.filter((r) => planExecution(r.up.text, r.up.noTransaction).mode !== 'transaction');
   if (bad.length) {

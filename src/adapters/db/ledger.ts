@@ -201,7 +201,7 @@ export function appliedSql(n: LedgerName, r: AppliedRevision, w: Writer, duratio
 }
 
 /** Records a revision that ran in full (inside the caller's transaction for transactional ones). */
-export async function recordApplied(s: Session, n: LedgerName, r: AppliedRevision, w: Writer, durationMs: number, action: LogAction = 'up'): Promise<void> {
+export async function recordApplied(s: Session, n: LedgerName, r: AppliedRevision, w: Writer, durationMs: number | null, action: LogAction = 'up'): Promise<void> {
   await s.exec(appliedSql(n, r, w, durationMs, action));
 }
 

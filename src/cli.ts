@@ -95,7 +95,7 @@ const COMMANDS: Spec[] = [
       const opts = { target, dryRun: !!o.dryRun, singleTransaction: !!o.singleTransaction, resume: !!o.resume, ignoreMissing: !!o.ignoreMissing };
       if (!o.sql) return plain(await (await import('./commands/up.js')).up(ctx, { ...opts, ...noFrom(o) }));
       if (o.dryRun || o.resume) throw new UsageError(`--sql does not go with --${o.dryRun ? 'dry-run' : 'resume'}`, 'the script is a plan already; finish a revision that stopped part-way with `fmig up --resume` first');
-      return script(await (await import('./commands/sql-script.js')).upScript(ctx, { ...opts, from: str(o.from) }));
+      return script(await (await import('./commands/sql-script.js')).upScript(ctx, { ...opts, from: str(o.from)?.replace(/^\u0000/, '') }));
     },
   },
   {
@@ -116,7 +116,7 @@ const COMMANDS: Spec[] = [
       const opts = { target, dryRun: !!o.dryRun, acceptEdited: !!o.acceptEdited, fromLedger: !!o.fromLedger, resume: !!o.resume };
       if (!o.sql) return plain(await (await import('./commands/down.js')).down(ctx, { ...opts, ...noFrom(o) }));
       if (o.dryRun || o.resume) throw new UsageError(`--sql does not go with --${o.dryRun ? 'dry-run' : 'resume'}`, 'the script is a plan already; finish a revert that stopped part-way with `fmig down --resume` first');
-      return script(await (await import('./commands/sql-script.js')).downScript(ctx, { ...opts, from: str(o.from) }));
+      return script(await (await import('./commands/sql-script.js')).downScript(ctx, { ...opts, from: str(o.from)?.replace(/^\u0000/, '') }));
     },
   },
   {
@@ -340,9 +340,9 @@ function refuseMisplacedVersion(argv: string[]): void {
   if (flag) throw new UsageError(`unknown option \`${flag}\`: -v/--version prints fmig's version only when given alone (\`fmig --version\`)`, 'see `fmig --help`');
 }
 
-/** `down -1` / `down -10`: a negative count is a target, not a flag. */
+/** `down -1` / `down -10`: a negative count is a target, not a flag. `--from 001`: a revision id, not the number 1. */
 function negativeTargets(argv: string[]): string[] {
-  return argv.map((a) => (/^-\d+$/.test(a) ? `\u0000${a}` : a));
+  return argv.map((a, i) => (/^-\d+$/.test(a) || (argv[i - 1] === '--from' && /^\d+$/.test(a)) ? `\u0000${a}` : a.replace(/^--from=(\d+)$/, '--from=\u0000$1')));
 }
 
 function makeContext(io: Io, report: Reporter, opts: Options, json: boolean): Context {

@@ -176,6 +176,8 @@ async function reference(kind, folder) {
       for (const [i, st] of plan.statements.entries()) {
         await db.exec(st.text);
         if (!inside(i)) snaps.set(`${key}:${i + 1}`, await snapshot(db));
+        // fmig records a block that a COMMIT AND CHAIN ends as done up to the COMMIT (a resume runs it again to open the next).
+        else if (/^(commit|end)(\s+(work|transaction))?\s+and\s+chain\b/i.test(st.text.trim())) snaps.set(`${key}:${i}`, await snapshot(db));
       }
     }
     snaps.set(`${key}:done`, await snapshot(db));

@@ -16,8 +16,9 @@
 // own and taking a snapshot (schema, invalid indexes, row counts) wherever fmig can record
 // progress: the up files in order, then the down files newest first. An up run starts
 // `fmig up` on a fresh database; a down run applies everything, then starts `fmig down base`.
-// Each is killed with SIGKILL after a random delay within a clean run's time (a run that ends
-// before its kill is not counted, and another is started), and checked:
+// Each is killed with SIGKILL once it holds fmig's lock, after a random part of the time a
+// clean run works (its time less a run's with nothing to do); a run that ends before its kill
+// is not counted, and another is started. Then it is checked:
 // - consistent: the ledger's finished rows are the first revisions in order; the schema is the
 //   snapshot the ledger describes (all finished revisions, plus a stopped one's
 //   statements_done, of its up file or of its down file; a statement recorded as started may
@@ -236,6 +237,24 @@ async function lockFree(kind, target) {
   return n === 0;
 }
 
+/** Resolves once the run holds fmig's lock (a session advisory lock; PGlite's lock file), or has ended. */
+async function lockTaken(kind, target, ended) {
+  const sql = kind === 'postgres' ? postgres(PG, { max: 1, onnotice: () => {} }) : null;
+  try {
+    while (!ended()) {
+      if (kind === 'pglite') {
+        if (fs.existsSync(target.lockFile)) return;
+      } else {
+        const [{ n }] = await sql`select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and l.granted and d.datname = ${target.name}`;
+        if (n > 0) return;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } finally {
+    await sql?.end({ timeout: 5 });
+  }
+}
+
 /** What the schema should be for these ledger rows after a killed `fmig up`: the snapshot keys it may equal, or a reason it cannot agree. */
 function expectedUp(rows, folder) {
   const order = folder.revisions.map((r) => r.id);
@@ -284,11 +303,18 @@ async function run(kind, mode, folder, snaps, clean, fromMs, budgetMs) {
       if (setup.code !== 0) throw new Error(`fmig up before a down run failed: ${setup.out}`);
     }
     const first = fmig(folder.dir, [...(mode === 'up' ? ['up'] : ['down', 'base']), '--url', target.url, '--quiet']);
-    const delay = fromMs + Math.random() * Math.max(0, budgetMs - fromMs);
+    // The kill lands within the work: once fmig holds its lock, after a random part of the time
+    // a clean run holds it (its time less a run with nothing to do, which takes no lock).
+    const spawned = performance.now();
+    let ended = false;
+    first.done.then(() => (ended = true));
+    await lockTaken(kind, target, () => ended);
+    const delay = Math.random() * Math.max(200, budgetMs - fromMs);
     const timer = setTimeout(() => first.child.kill('SIGKILL'), delay);
     const firstEnd = await first.done;
     clearTimeout(timer);
-    result.killedAt = Math.round(delay);
+    result.killedAt = Math.round(performance.now() - spawned);
+    result.delay = Math.round(delay);
     result.killed = firstEnd.signal === 'SIGKILL';
     if (!result.killed && firstEnd.code !== 0) result.notes.push(`the killed run exited ${firstEnd.code} on its own: ${firstEnd.out.slice(0, 300)}`);
 
@@ -367,15 +393,15 @@ for (const kind of DBS) {
       console.log(`${kind} / ${folder.name}: clean ${mode} ${Math.round(budget[mode])} ms (start-up ${Math.round(budget.start)} ms); ${KILLS[mode]} kills within it`);
       // A run that ends before its kill is not a kill: another is started, up to three times as many.
       // A run that ended before its kill was shorter than the clean one (the machine's load
-      // varies): later kills land before that moment.
+      // varies): later kills land sooner.
       let upper = budget[mode];
       for (let killed = 0, tries = 0; killed < KILLS[mode] && tries < 3 * KILLS[mode]; tries++) {
-        const r = await run(kind, mode, folder, snaps, clean, budget.start * 0.7, upper);
+        const r = await run(kind, mode, folder, snaps, clean, budget.start, upper);
         results.push(r);
         if (r.killed) killed++;
-        else upper = Math.max(budget.start * 0.7 + 100, r.killedAt);
+        else upper = Math.max(budget.start + 200, budget.start + r.delay * 0.8);
         const tag = r.consistent && r.finished ? 'ok' : 'FAIL';
-        console.log(`  ${tag} ${mode} killed at ${r.killedAt} ms${r.killed ? '' : ' (had exited)'}: ${r.state}${r.notes.length ? `\n    ${r.notes.join('\n    ')}` : ''}`);
+        console.log(`  ${tag} ${mode} killed at ${r.killedAt} ms (${r.delay} ms after taking the lock)${r.killed ? '' : ' (had exited)'}: ${r.state}${r.notes.length ? `\n    ${r.notes.join('\n    ')}` : ''}`);
       }
     }
   }

@@ -1,7 +1,7 @@
 // SIGKILL at random moments of `fmig up` and of `fmig down`, then a check that nothing was
 // lost or done twice.
 //
-//   npm run build && node bench/faults.mjs          # 64 kills, about five minutes
+//   npm run build && node bench/faults.mjs          # 64 kills; several minutes, far more on a loaded machine
 //
 // KILLS_UP and KILLS_DOWN set the kills per folder and database (10 and 6 by default: 64 in
 // all); BENCH_DBS limits the databases (`postgres,pglite` by default); FMIG_ROOT runs another

@@ -28,7 +28,7 @@ const INSTEAD_COMMANDS: Record<string, string> = {
 
 /** Options of other tools that fmig does not have, with what it uses instead. */
 const INSTEAD_OPTIONS: Record<string, string> = {
-  sql: '`fmig up --dry-run` (and `fmig down --dry-run`) prints the plan and the SQL that would run, and changes nothing',
+  sql: '`fmig up --sql` (and `fmig down --sql`) prints the run as one script for psql, as Alembic\'s `upgrade head --sql` does; `--dry-run` prints the plan and changes nothing',
 };
 
 /** The help sections cac made, made right for fmig: no "(default: true)" for --no-* flags, the Alembic names in the overall help. */

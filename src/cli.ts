@@ -22,7 +22,7 @@ interface Io {
 type Options = Record<string, unknown> & { json?: boolean; quiet?: boolean; color?: boolean; config?: string; url?: string };
 
 /** A command's entry: loads its module only when it runs. Returns its JSON result and exit code. */
-type Runner = (ctx: Context, args: string[], opts: Options) => Promise<{ result: unknown; exitCode?: number }>;
+type Runner = (ctx: Context, args: string[], opts: Options) => Promise<{ result: unknown; exitCode?: number; output?: string }>;
 
 interface Spec {
   name: string;
@@ -44,6 +44,14 @@ const keepCount = (v: unknown, flag: string): number | undefined => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} ${v === true ? '' : String(v)}`.trim() + ': expected a whole number from 1', `e.g. ${flag} 5`);
   return n;
+};
+
+/** A command whose output is a script (`--sql`): printed as it is, whatever --quiet says; with --json, in the JSON. */
+const script = (result: { script: string }) => ({ result, output: result.script });
+/** --from belongs to --sql. */
+const noFrom = (o: Options): Record<string, never> => {
+  if (o.from !== undefined) throw new UsageError('--from goes with --sql', '`fmig up --sql --from <rev>` writes the script for a database at <rev>');
+  return {};
 };
 
 const COMMANDS: Spec[] = [
@@ -89,20 +97,20 @@ const COMMANDS: Spec[] = [
       ['--ignore-missing', 'Go on although applied revisions have no files here (an older release in a rolling deploy)'],
       ['--backup', 'Back up the database first when there is something to apply ([backup] before_up); --no-backup: not even then'],
       ['--backup-keep <n>', 'With the backup: keep only the newest <n> backups of this database'],
+      ['--sql', 'Print the run as one script for psql (changes nothing); the state is read from the ledger, or given with --from'],
+      ['--from <rev>', 'With --sql: the revision the database is at (base: none), so no connection is needed'],
     ],
-    examples: ['fmig up', 'fmig up --dry-run', 'fmig up 000042_add_invoices --url $DATABASE_URL', 'fmig up --backup --backup-keep 5'],
-    run: async (ctx, [target], o) =>
-      plain(
-        await (await import('./commands/up.js')).up(ctx, {
-          target,
-          dryRun: !!o.dryRun,
-          singleTransaction: !!o.singleTransaction,
-          resume: !!o.resume,
-          ignoreMissing: !!o.ignoreMissing,
-          backup: o.backup === undefined ? (o.backupKeep !== undefined ? true : undefined) : !!o.backup,
-          backupKeep: keepCount(o.backupKeep, '--backup-keep'),
-        }),
-      ),
+    examples: ['fmig up', 'fmig up --dry-run', 'fmig up 000042_add_invoices --url $DATABASE_URL', 'fmig up --backup --backup-keep 5', 'fmig up --sql --from 000041 > deploy.sql'],
+    run: async (ctx, [target], o) => {
+      const opts = { target, dryRun: !!o.dryRun, singleTransaction: !!o.singleTransaction, resume: !!o.resume, ignoreMissing: !!o.ignoreMissing };
+      if (!o.sql) {
+        const backup = o.backup === undefined ? (o.backupKeep !== undefined ? true : undefined) : !!o.backup;
+        return plain(await (await import('./commands/up.js')).up(ctx, { ...opts, backup, backupKeep: keepCount(o.backupKeep, '--backup-keep'), ...noFrom(o) }));
+      }
+      if (o.dryRun || o.resume) throw new UsageError(`--sql does not go with --${o.dryRun ? 'dry-run' : 'resume'}`, 'the script is a plan already; finish a revision that stopped part-way with `fmig up --resume` first');
+      if (o.backup || o.backupKeep !== undefined) throw new UsageError('--sql does not go with --backup', 'the script changes nothing here; take the backup where it is run (`fmig backup`)');
+      return script(await (await import('./commands/sql-script.js')).upScript(ctx, { ...opts, from: str(o.from)?.replace(/^\u0000/, '') }));
+    },
   },
   {
     name: 'down',
@@ -113,10 +121,17 @@ const COMMANDS: Spec[] = [
       ['--dry-run', 'Print the plan and the SQL; change nothing'],
       ['--accept-edited', 'Run down files edited since their revision was applied, as they are now'],
       ['--from-ledger', 'Run the down SQL the ledger kept when each revision was applied, not the files'],
+      ['--resume', 'Finish a revert that stopped part-way, from where it stopped'],
+      ['--sql', 'Print the run as one script for psql (changes nothing); the state is read from the ledger, or given with --from'],
+      ['--from <rev>', 'With --sql: the revision the database is at, so no connection is needed'],
     ],
     examples: ['fmig down', 'fmig down -3 --dry-run', 'fmig down 000040_add_users'],
-    run: async (ctx, [target], o) =>
-      plain(await (await import('./commands/down.js')).down(ctx, { target, dryRun: !!o.dryRun, acceptEdited: !!o.acceptEdited, fromLedger: !!o.fromLedger })),
+    run: async (ctx, [target], o) => {
+      const opts = { target, dryRun: !!o.dryRun, acceptEdited: !!o.acceptEdited, fromLedger: !!o.fromLedger, resume: !!o.resume };
+      if (!o.sql) return plain(await (await import('./commands/down.js')).down(ctx, { ...opts, ...noFrom(o) }));
+      if (o.dryRun || o.resume) throw new UsageError(`--sql does not go with --${o.dryRun ? 'dry-run' : 'resume'}`, 'the script is a plan already; finish a revert that stopped part-way with `fmig down --resume` first');
+      return script(await (await import('./commands/sql-script.js')).downScript(ctx, { ...opts, from: str(o.from)?.replace(/^\u0000/, '') }));
+    },
   },
   {
     name: 'status',
@@ -370,14 +385,15 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
   const ctx = makeContext(io, report, opts, json);
   // up, down, status and verify also go through targets/: a glob `dir` fans out without targets.
   const fanOut = opts.target !== undefined || opts.allTargets || ['up', 'down', 'status', 'verify'].includes(spec.name);
-  const { result, exitCode } = await (fanOut ? onTargets(ctx, spec, args, opts) : spec.run(ctx, args, opts));
+  const { result, exitCode, output }: Awaited<ReturnType<Runner>> = await (fanOut ? onTargets(ctx, spec, args, opts) : spec.run(ctx, args, opts));
   if (json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else if (output !== undefined) io.stdout.write(output);
   report.progress('');
   return exitCode ?? 0;
 }
 
 /** The command on the targets `--target`/`--all` name (targets/fan-out.ts). */
-async function onTargets(ctx: Context, spec: Spec, args: string[], opts: Options): Promise<{ result: unknown; exitCode?: number }> {
+async function onTargets(ctx: Context, spec: Spec, args: string[], opts: Options): Promise<{ result: unknown; exitCode?: number; output?: string }> {
   if (opts.url !== undefined && (opts.target !== undefined || opts.allTargets)) throw new UsageError('--url and --target/--all both name a database: give one of them', 'a target without url uses the configured database (FMIG_DATABASE_URL, DATABASE_URL, database.url)');
   const { onTargets: run } = await import('./targets/fan-out.js');
   return run(
@@ -416,7 +432,7 @@ function verifyFormat(v: unknown, json: boolean): 'text' | 'github' | 'gitlab' {
 }
 
 /** Options whose value names a revision: `000042` must stay text, not become the number 42. */
-const REVISION_OPTIONS = new Set(['--parent', '--at-least']);
+const REVISION_OPTIONS = new Set(['--parent', '--at-least', '--from']);
 
 /**
  * `down -1` / `down -10`: a negative count is a target, not a flag. And the value of an option

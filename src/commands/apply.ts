@@ -17,7 +17,7 @@ import { sessionSettings } from '../adapters/db/open.js';
 import { PsqlStopped, runLikePsql, sendStatement } from './run-psql.js';
 import { metaCommandProblems } from '../core/meta-commands.js';
 import { FolderError, UnreachableError } from '../core/errors.js';
-import { runStep, type StepRecords } from './steps.js';
+import { revertingNote, runStep, type StepRecords } from './steps.js';
 
 export interface RunEnv {
   db: Driver;
@@ -35,6 +35,8 @@ export interface RunEnv {
   notice?: (message: string) => void;
   /** The folder's path as shown to the user, to name files in errors. */
   dirLabel: string;
+  /** Writing a script for psql (plan-sql.ts): durations are measured by the server that runs it. */
+  offline?: boolean;
 }
 
 /** A file holding psql meta-commands is a psql script: refused (exit 2) before anything runs. */
@@ -80,12 +82,12 @@ function keepsSession(statements: readonly Statement[]): boolean {
 }
 
 /** The runner's environment for a command that has the database open (and, for writers, locked). */
-export async function runEnv(db: Driver, ledger: L.LedgerName, config: Config, dirLabel: string): Promise<RunEnv> {
+export async function runEnv(db: Driver, ledger: L.LedgerName, config: Config, dirLabel: string, who?: L.Writer): Promise<RunEnv> {
   const local = `SET LOCAL ROLE NONE; SET LOCAL lock_timeout = ${Math.round(config.database.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.round(config.database.statementTimeoutMs)}`;
   return {
     db,
     ledger,
-    writer: await writer(db, config),
+    writer: who ?? (await writer(db, config)),
     reset: sessionReset(config.database.lockTimeoutMs, config.database.statementTimeoutMs, config.target?.schema ?? undefined),
     dirty: false,
     guard: `BEGIN READ WRITE; ${local}`,
@@ -120,7 +122,7 @@ export function applyRevision(env: RunEnv, rev: Revision, resumeFrom?: number): 
     progressSql: (done) => L.progressSql(env.ledger, rev.id, done),
     stepStarted: (done, note) => L.recordStepStarted(env.db, env.ledger, rev.id, done, note),
     failed: (done, report) => L.recordFailed(env.db, env.ledger, rev.id, done, report, env.writer, rev.up.checksum),
-    finished: (count, ms) => L.recordFinished(env.db, env.ledger, rev.id, count, ms, rev.up.checksum, env.writer),
+    finished: (count, ms) => L.recordFinished(env.db, env.ledger, rev.id, count, env.offline ? null : ms, rev.up.checksum, env.writer),
   });
 }
 
@@ -233,7 +235,7 @@ export async function applyInOneTransaction(
       if (env.dirty) await tx.exec(env.reset);
       env.dirty = false;
       const ms = performance.now() - started;
-      await L.recordApplied(tx, env.ledger, applied(rev), env.writer, ms);
+      await L.recordApplied(tx, env.ledger, applied(rev), env.writer, env.offline ? null : ms);
       done.push({ revision: rev.id, slug: rev.slug, ms });
     }
   });
@@ -337,18 +339,24 @@ async function guarded(env: RunEnv, write: () => Promise<void>): Promise<void> {
 }
 
 /**
- * Reverts one revision: runs its down SQL and deletes its ledger row. On a failure part-way the
- * revision stays applied and its row keeps the error. `from` continues a statement-by-statement
- * revert in the same command (a statement that timed out on a lock, tried again).
+ * Reverts one revision: runs its down SQL and deletes its ledger row. Run statement by
+ * statement, the down records its progress in the row (which stays until the down has run in
+ * full), as an up does: a revert stopped part-way, by an error or a killed process, leaves the
+ * row saying how far it got, and `from` (with `resuming`) continues it there.
  */
-export function revertRevision(env: RunEnv, src: DownSource, from = 0): Promise<number> {
+export function revertRevision(env: RunEnv, src: DownSource, from = 0, resuming = from > 0): Promise<number> {
+  let total: number | undefined;
+  const note = (done: number) => revertingNote(done, (total ??= planExecution(src.text, src.noTransaction).statements.length));
   return runFile(env, src.revision, src.label, src.text, src.noTransaction, from, {
     committed: () => L.revertedSql(env.ledger, src.revision, src.checksum, null, env.writer),
-    started: async () => {},
-    resuming: from > 0,
-    progress: async () => {},
-    failed: (_done, report) => L.recordRevertFailed(env.db, env.ledger, src.revision, report, env.writer, src.checksum),
-    finished: (_count, ms) => L.recordReverted(env.db, env.ledger, src.revision, src.checksum, ms, env.writer),
+    started: resuming ? async () => {} : () => L.recordRevertProgress(env.db, env.ledger, src.revision, 0, note(0)),
+    resuming,
+    reverting: true,
+    progress: (done) => L.recordRevertProgress(env.db, env.ledger, src.revision, done, note(done)),
+    progressSql: (done) => L.revertProgressSql(env.ledger, src.revision, done, note(done)),
+    stepStarted: (done, started) => L.recordStepStarted(env.db, env.ledger, src.revision, done, started),
+    failed: (done, report) => L.recordRevertFailed(env.db, env.ledger, src.revision, done, `${note(done)}\n${report}`, env.writer, src.checksum),
+    finished: (_count, ms) => L.recordReverted(env.db, env.ledger, src.revision, src.checksum, env.offline ? null : ms, env.writer),
   });
 }
 
@@ -384,7 +392,7 @@ async function runStatements(
   statements: Statement[],
   blocks: Block[],
   from: number,
-  record: Pick<Records, 'progress' | 'failed' | 'resuming' | 'progressSql' | 'stepStarted'>,
+  record: Pick<Records, 'progress' | 'failed' | 'resuming' | 'progressSql' | 'stepStarted' | 'reverting'>,
 ): Promise<void> {
   // Progress is written outside the file's own blocks only: inside one it would share the block's fate.
   const insideAfter = (i: number) => blocks.some((b) => b.begin <= i && i < b.end);

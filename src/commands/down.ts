@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { parseDirectives } from '../core/directives.js';
 import { MigrationFailed, StateError, UsageError } from '../core/errors.js';
 import type { Folder, Revision } from '../core/folder.js';
+import { isReverting } from '../core/drift.js';
 import { parseDownTarget, planDown } from '../core/plan.js';
 import { describeExecution, planExecution } from '../core/transactions.js';
 import type { Session } from '../adapters/db/driver.js';
@@ -22,6 +23,8 @@ export interface DownOptions {
   acceptEdited?: boolean;
   /** Run the down SQL the ledger kept when each revision was applied, not the files. */
   fromLedger?: boolean;
+  /** Finish a revert that stopped part-way, from where it stopped. */
+  resume?: boolean;
 }
 
 /** Which text a revert runs: the down file (an edited one refused, or accepted), or the ledger's copy. */
@@ -66,11 +69,16 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
         throw new UsageError(`revision ${target.id} is not in the folder`, 'see `fmig history` for the revisions there are');
       }
       const ids = planDown(rows, target);
+      const resumeAt = stoppedReverts(rows, ids, !!opts.resume);
       const sources = await downSources(db, ledger, ids.map((id) => byId.get(id)!), folder, dirLabel, choice);
       refuseMetaCommands(sources);
 
       if (opts.dryRun) {
-        const plan = sources.map((s) => ({ revision: s.revision, source: s.label, execution: describeExecution(planExecution(s.text, s.noTransaction)) }));
+        const plan = sources.map((s) => ({
+          revision: s.revision,
+          source: s.label,
+          execution: (resumeAt.has(s.revision) ? `resume at statement ${resumeAt.get(s.revision)! + 1}, ` : '') + describeExecution(planExecution(s.text, s.noTransaction)),
+        }));
         if (!plan.length) ctx.report.line('nothing to revert');
         else ctx.report.line(`-- dry run: ${plan.length} revision(s) would be reverted, children first; nothing is changed`);
         for (const [i, p] of plan.entries()) {
@@ -95,22 +103,26 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
         try {
           const ms = await retrying(src.revision, (from) => {
             stop?.stopIfAsked(() => `${reverted()}; still applied: ${applied().join(', ') || 'none'}`);
-            return revertRevision(env, src, from);
+            const stopped = resumeAt.get(src.revision);
+            return stopped === undefined ? revertRevision(env, src, from) : revertRevision(env, src, from ?? stopped, true);
           });
           done.push({ revision: src.revision, ms: Math.round(ms) });
           ctx.report.line(`reverted ${src.revision}${slugOf(byId.get(src.revision)!)} (${fmtMs(ms)})`);
         } catch (e) {
           if (stop?.signal && !(e instanceof Interrupted)) {
-            const what = e instanceof RevisionFailed && e.partial ? `part of ${src.revision}'s down ran before it was cancelled (its ledger row records the error)` : `${src.revision}'s down was cancelled and rolled back`;
-            throw new Interrupted(stop.signal, `interrupted by ${stop.signal}: ${what}; ${reverted()}; still applied: ${applied().join(', ') || 'none'}`, 'run `fmig down` again to go on; `fmig status` shows the state');
+            const partial = e instanceof RevisionFailed && e.partial;
+            const what = partial ? `part of ${src.revision}'s down ran before it was cancelled (its ledger row records how far it got)` : `${src.revision}'s down was cancelled and rolled back`;
+            throw new Interrupted(stop.signal, `interrupted by ${stop.signal}: ${what}; ${reverted()}; still applied: ${applied().join(', ') || 'none'}`, `run \`fmig down${partial ? ' --resume' : ''}\` again to go on; \`fmig status\` shows the state`);
           }
           if (!(e instanceof RevisionFailed)) throw e;
           const left = e.partial
-            ? `${src.revision} is still applied, but part of its down ran (its ledger row records the error)`
+            ? `${src.revision} is still applied, but part of its down ran (its ledger row records how far it got; \`fmig down --resume\` runs the rest)`
             : `${src.revision}'s down was rolled back: it is still applied`;
           throw new MigrationFailed(
             `reverting ${src.revision} failed\n${e.report}\n\ndatabase state: ${left}; ${done.length} revision(s) reverted by this run`,
-            hintFor(e, 'fix the down file and run `fmig down` again', 'fmig down'),
+            e.partial
+              ? hintFor(e, 'fix the cause, then `fmig down --resume` runs the rest of the down from the failed statement', 'fmig down --resume')
+              : hintFor(e, 'fix the down file and run `fmig down` again', 'fmig down'),
             { revision: src.revision, ...e.fields },
           );
         }
@@ -118,6 +130,31 @@ export async function down(ctx: Context, opts: DownOptions): Promise<DownResult>
       return { reverted: done, dryRun: false };
     });
   }
+}
+
+/**
+ * The reverts that stopped part-way (their rows record how far each down got), as where each
+ * resumes. Without `resume` any of them is refused, as `up` refuses a revision that stopped
+ * part-way; with it, each must be among what this run reverts.
+ */
+function stoppedReverts(rows: LedgerRow[], ids: string[], resume: boolean): Map<string, number> {
+  const stopped = rows.filter(isReverting);
+  if (stopped.length && !resume) {
+    throw new StateError(
+      'failed-revision',
+      `refusing to revert: the down of ${stopped.map((r) => `${r.revision} stopped part-way after ${r.statements_done ?? 0} statement(s)`).join('; the down of ')}`,
+      'run `fmig down --resume` to run the rest of it from where it stopped',
+    );
+  }
+  const outside = stopped.filter((r) => !ids.includes(r.revision));
+  if (outside.length) {
+    throw new StateError(
+      'failed-revision',
+      `refusing to revert: the down of ${outside.map((r) => r.revision).join(', ')} stopped part-way, and this target does not revert ${outside.length === 1 ? 'it' : 'them'}`,
+      'run `fmig down --resume` with a target that includes it (the default, -1, reverts the newest revision)',
+    );
+  }
+  return new Map(stopped.map((r) => [r.revision, r.statements_done ?? 0]));
 }
 
 function slugOf(row: LedgerRow): string {

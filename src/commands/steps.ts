@@ -15,6 +15,7 @@ import { ScriptFailed } from '../adapters/db/driver.js';
 import { leadingTokens } from '../core/split.js';
 import { cannotRunInTransaction, isTransactionControl, type Block } from '../core/transactions.js';
 import type { RunEnv } from './apply.js';
+import { REVERTING } from '../core/drift.js';
 
 /** How a statement-by-statement run records a step; no `progressSql` where progress is not kept (a revert). */
 export interface StepRecords {
@@ -22,6 +23,8 @@ export interface StepRecords {
   progressSql?: (done: number) => string;
   /** Records, before it runs, that the statement after `done` has started. */
   stepStarted?: (done: number, note: string) => Promise<void>;
+  /** A down file: its notes name `fmig down --resume`. */
+  reverting?: boolean;
 }
 
 /** Where a statement stands in its file, which decides how it runs. */
@@ -29,10 +32,24 @@ type Place = 'block' | 'block-commit' | 'alone' | 'plain';
 
 const STARTED = 'interrupted: statement';
 
+
 /** The note a started statement leaves in the ledger row's `error` until it is done. */
-export function startedNote(index: number, total: number, what: string): string {
-  return `${STARTED} ${index + 1} of ${total} (${what}) was started at ${new Date().toISOString()} and not seen to finish; \`fmig up --resume\` decides from the database whether it is done`;
+export function startedNote(index: number, total: number, what: string, reverting = false): string {
+  const said = `${index + 1} of ${total} (${what}) was started at ${new Date().toISOString()} and not seen to finish`;
+  return reverting
+    ? `${REVERTING} down statement ${said}; \`fmig down --resume\` decides from the database whether it is done`
+    : `${STARTED} ${said}; \`fmig up --resume\` decides from the database whether it is done`;
 }
+
+/**
+ * The note an applied revision's row keeps while its down file runs statement by statement,
+ * and after it stopped part-way: the row stays (the revision is not reverted until its down
+ * has run in full), and `statements_done` counts the down file's statements done.
+ */
+export function revertingNote(done: number, total: number): string {
+  return `${REVERTING} its down file stopped after ${done} of ${total} statement(s); \`fmig down --resume\` runs the rest`;
+}
+
 
 /**
  * The statements that run on their own, outside any transaction: those PostgreSQL refuses in
@@ -115,7 +132,7 @@ export async function runStep(
     if (decision.drop) await env.db.exec(decision.drop);
     if (decision.done) return false;
   }
-  await record.stepStarted?.(index, startedNote(index, statements.length, mustRunAlone(text) ?? 'statement'));
+  await record.stepStarted?.(index, startedNote(index, statements.length, mustRunAlone(text) ?? 'statement', record.reverting));
   await send();
   return false;
 }

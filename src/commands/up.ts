@@ -170,7 +170,7 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   }
 }
 
-function warnOtherHeads(ctx: Context, folder: Folder, id: string): void {
+export function warnOtherHeads(ctx: Context, folder: Folder, id: string): void {
   const heads = folder.graph.heads();
   if (heads.length < 2 || !folder.graph.has(id)) return;
   ctx.report.warn(
@@ -178,7 +178,7 @@ function warnOtherHeads(ctx: Context, folder: Folder, id: string): void {
   );
 }
 
-function refuseOnDrift(state: Comparison, opts: UpOptions): void {
+export function refuseOnDrift(state: Comparison, opts: UpOptions): void {
   const edited = state.drift.filter((d) => d.kind === 'edited');
   if (edited.length) {
     throw new DriftError(
@@ -195,6 +195,14 @@ function refuseOnDrift(state: Comparison, opts: UpOptions): void {
       'deploy a checkout that has them; or, where an older release may run after a newer migration (a rolling deploy), `fmig up --ignore-missing`',
     );
   }
+  const reverting = state.drift.filter((d) => d.kind === 'reverting');
+  if (reverting.length) {
+    throw new StateError(
+      'failed-revision',
+      `refusing to run: ${reverting.map((d) => `the down of ${d.revision} stopped part-way`).join('; ')}`,
+      'finish the revert with `fmig down --resume`, then run `fmig up` again',
+    );
+  }
   const failed = state.drift.filter((d) => d.kind === 'failed');
   if (failed.length && !opts.resume) {
     throw new StateError(
@@ -209,7 +217,7 @@ function refuseOnDrift(state: Comparison, opts: UpOptions): void {
   }
 }
 
-async function refuseStatementByStatement(todo: Revision[], dirLabel: string): Promise<void> {
+export async function refuseStatementByStatement(todo: Revision[], dirLabel: string): Promise<void> {
   const { planExecution } = await import('../core/transactions.js');
   const bad = todo.filter((r) => planExecution(r.up.text, r.up.noTransaction).mode !== 'transaction');
   if (bad.length) {

@@ -11,7 +11,7 @@ export interface LedgerEntry {
   error: string | null;
 }
 
-export type DriftKind = 'edited' | 'down-edited' | 'missing' | 'parents-changed' | 'failed';
+export type DriftKind = 'edited' | 'down-edited' | 'missing' | 'parents-changed' | 'failed' | 'reverting';
 
 export interface Drift {
   kind: DriftKind;
@@ -27,6 +27,14 @@ export interface Comparison {
   /** Revisions in the folder not yet applied, in application order. */
   pending: string[];
   drift: Drift[];
+}
+
+/** How the `error` of an applied revision's row starts while its down file runs statement by statement, or after it stopped part-way. */
+export const REVERTING = 'reverting:';
+
+/** Whether an applied revision's row records a down file that ran part-way. */
+export function isReverting(row: Pick<LedgerEntry, 'finished_at' | 'error'>): boolean {
+  return row.finished_at !== null && !!row.error && row.error.startsWith(REVERTING);
 }
 
 /** Compares the folder with the ledger rows (given in the order they were applied). */
@@ -48,6 +56,14 @@ export function compare(folder: Folder, rows: readonly LedgerEntry[]): Compariso
       continue;
     }
     applied.push(row.revision);
+    if (isReverting(row)) {
+      drift.push({
+        kind: 'reverting',
+        revision: row.revision,
+        file: rev?.down?.name,
+        message: `${row.revision}: ${firstLine(row.error!).slice(REVERTING.length).trim()}`,
+      });
+    }
     if (!rev) {
       drift.push({ kind: 'missing', revision: row.revision, message: `${row.revision} is applied but its files are not in the folder` });
       continue;

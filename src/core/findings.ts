@@ -29,6 +29,7 @@
  * | db-missing            | error    | `--db`: an applied revision has no files in the folder                       |
  * | db-parents-changed    | error    | `--db`: an applied revision's parents differ from the ledger's               |
  * | db-failed             | error    | `--db`: a revision stopped part-way and waits for `up --resume` or `repair`  |
+ * | db-reverting          | error    | `--db`: a revision's down stopped part-way and waits for `down --resume`     |
  *
  * Lint findings about the SQL of new revisions (`file:line:col`): see lint/codes.ts.
  */

@@ -260,6 +260,7 @@ export function driftFindings(drift: readonly Drift[], dir: string): Finding[] {
     missing: 'restore the revision files (from git), or drop the row with fmig repair --prune --yes',
     'parents-changed': 'restore the parent directive as it was applied, or record it with fmig repair --yes',
     failed: 'fmig up --resume to finish it, or fmig repair after fixing the database by hand',
+    reverting: 'fmig down --resume to finish the revert',
   };
   return drift.map((d) => ({
     code: `db-${d.kind}`,

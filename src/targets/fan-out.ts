@@ -20,7 +20,7 @@ import { expandUnits, unitConfig, type Unit } from './units.js';
 const FAN_OUT = new Set(['up', 'down', 'status', 'verify']);
 const DEFAULT_JOBS = 4;
 
-type Run = (ctx: Context) => Promise<{ result: unknown; exitCode?: number }>;
+type Run = (ctx: Context) => Promise<{ result: unknown; exitCode?: number; output?: string }>;
 
 export interface TargetOptions extends Selection {
   /** The command's name (not an alias). */
@@ -36,7 +36,7 @@ export interface TargetOptions extends Selection {
 }
 
 /** Runs the command on the selected targets; resolves to the result `--json` prints and the exit code. */
-export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Promise<{ result: unknown; exitCode: number }> {
+export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Promise<{ result: unknown; exitCode: number; output?: string }> {
   const config = await ctx.config();
   const selected = opts.all || opts.names.length > 0;
   if (!FAN_OUT.has(opts.command) && (opts.all || opts.names.length > 1)) {
@@ -48,8 +48,8 @@ export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Pr
   const jobs = parseJobs(opts.jobs);
   if (!manyFolders && !(selected && isFanOut(opts, chosen))) {
     // No targets, or one without schemas: the command as it always runs, on that database.
-    const { result, exitCode } = await run(selected ? unitContext(ctx, unitConfig(config, chosen[0], null), ctx.report) : ctx);
-    return { result, exitCode: exitCode ?? 0 };
+    const { result, exitCode, output } = await run(selected ? unitContext(ctx, unitConfig(config, chosen[0], null), ctx.report) : ctx);
+    return { result, exitCode: exitCode ?? 0, output };
   }
   if (!FAN_OUT.has(opts.command)) {
     throw new UsageError(

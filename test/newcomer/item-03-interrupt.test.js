@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { freshDatabase, testServerUrl } from '../helpers/databases.js';
-import { cliEnv, FMIG_BIN, project, removeProjects, state } from '../helpers/cli.js';
+import { cliEnv, FMIG_BIN, inspect, project, removeProjects, state } from '../helpers/cli.js';
 import { admin } from '../helpers/databases.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -89,6 +89,39 @@ if (testServerUrl) {
       const s = await state(db.url);
       assert.equal(s.rows.map((x) => x.revision), ['1']);
       assert.equal(s.tables, ['public.a']);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  test('item 3 (postgres): SIGINT during a no-transaction down: the running statement is cancelled, the row says how far the down got, exit 130; down --resume finishes it', async () => {
+    const db = await freshDatabase({ kind: 'postgres', serverUrl: testServerUrl });
+    const name = new URL(db.url).pathname.slice(1);
+    const active = () =>
+      admin(testServerUrl, `select pid, query from pg_stat_activity where datname = $1 and application_name = 'fmig' and state <> 'idle'`, [name]);
+    try {
+      const p = await project({
+        '1_a': {
+          up: 'create table a (id int);\ncreate table m (id int);\n',
+          down: '-- fmig:no-transaction\ndrop table a;\nselect pg_sleep(20) where not exists (select 1 from m);\ndrop table m;\n',
+        },
+      });
+      assert.is((await start(p.dir, ['up', '--url', db.url]).exit).code, 0);
+      const run = start(p.dir, ['down', '--url', db.url]);
+      assert.ok(await until(async () => (await active()).some((r) => r.query.includes('pg_sleep')), 30000), run.output());
+      run.child.kill('SIGINT');
+      const r = await run.exit;
+      assert.is(r.code, 130, `${r.signal ?? ''} ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, "interrupted by SIGINT: part of 1's down ran before it was cancelled (its ledger row records how far it got)");
+      assert.match(r.stderr, 'fmig down --resume');
+      let s = await state(db.url);
+      assert.equal(s.rows.map((x) => [x.revision, x.statements_done, x.error.startsWith('reverting: its down file stopped after 1 of 3')]), [['1', 1, true]]);
+      assert.equal(s.tables, ['public.m']);
+      await inspect(db.url, (d) => d.exec('insert into m values (1)'));
+      const resumed = await start(p.dir, ['down', '--resume', '--url', db.url]).exit;
+      assert.is(resumed.code, 0, resumed.stderr);
+      s = await state(db.url);
+      assert.equal([s.rows, s.tables], [[], []]);
     } finally {
       await db.drop();
     }

@@ -40,14 +40,14 @@ test('each command\'s help ends with two or three examples of that command', asy
   }
 });
 
-test('stamp, merge, show, branches and --sql answer with what fmig uses instead (exit 2)', async () => {
+test('stamp, merge, show, branches and --sql elsewhere than up/down answer with what fmig uses instead (exit 2)', async () => {
   const p = await project();
   const cases = [
     [['stamp', 'head'], /fmig baseline/],
     [['merge', 'heads'], /fmig resolve --merge/],
     [['show', '000001'], /fmig history/],
     [['branches'], /fmig heads/],
-    [['upgrade', 'head', '--sql'], /fmig up --dry-run/],
+    [['status', '--sql'], /fmig up --sql/],
   ];
   for (const [args, answer] of cases) {
     const r = await p.fmig(...args);
@@ -55,6 +55,14 @@ test('stamp, merge, show, branches and --sql answer with what fmig uses instead 
     assert.match(r.stderr, answer, args.join(' '));
     assert.not.match(r.stderr, /unknown command|Unknown option/, args.join(' '));
   }
+});
+
+test('Alembic\'s `upgrade head --sql` prints the script for psql, as `fmig up --sql` does', async () => {
+  const p = await project({ '1_a': { up: 'create table a (id int);\n', down: 'drop table a;\n' } });
+  const r = await p.fmig('upgrade', 'head', '--sql', '--from', 'base');
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^\\set ON_ERROR_STOP on$/m);
+  assert.match(r.stdout, /create table a \(id int\)/);
 });
 
 test('an unknown option gets a did-you-mean from that command\'s options and points at its --help', async () => {

@@ -125,6 +125,9 @@ export function toDbError(e: unknown): DbError | null {
   };
 }
 
+/** The writers' advisory lock's two int4 keys (SPEC section 4): fmig's, and the ledger's quoted `schema.table` given as $1 and $2. */
+export const LOCK_KEYS = `hashtext('fmig'), hashtext(format('%I.%I', $1::text, $2::text))`;
+
 /** Quotes an identifier for SQL. */
 export function ident(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';

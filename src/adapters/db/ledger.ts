@@ -55,9 +55,14 @@ export async function ensureLedger(s: Session, n: LedgerName): Promise<void> {
     [n.schema, tableRef(n), logRef(n)],
   );
   if (found.schema && found.ledger && found.log) return;
+  await s.exec(ledgerDdl(n, { schema: !found.schema, ledger: !found.ledger, log: !found.log }).join(';\n'));
+}
+
+/** The statements that create the schema, the ledger and its log (each `if not exists`): those asked for, or all. */
+export function ledgerDdl(n: LedgerName, want = { schema: true, ledger: true, log: true }): string[] {
   const statements: string[] = [];
-  if (!found.schema) statements.push(`create schema if not exists ${ident(n.schema)}`);
-  if (!found.ledger) {
+  if (want.schema) statements.push(`create schema if not exists ${ident(n.schema)}`);
+  if (want.ledger) {
     statements.push(`create table if not exists ${tableRef(n)} (
       revision text primary key,
       slug text not null,
@@ -74,7 +79,7 @@ export async function ensureLedger(s: Session, n: LedgerName): Promise<void> {
       git_commit text,
       fmig_version text not null)`);
   }
-  if (!found.log) {
+  if (want.log) {
     statements.push(`create table if not exists ${logRef(n)} (
       id bigserial primary key,
       revision text not null,
@@ -85,7 +90,7 @@ export async function ensureLedger(s: Session, n: LedgerName): Promise<void> {
       git_commit text,
       duration_ms integer)`);
   }
-  await s.exec(statements.join(';\n'));
+  return statements;
 }
 
 /** The ledger's rows in the order they were applied, without the down SQL; empty when there is no ledger yet. */
@@ -196,7 +201,7 @@ export function appliedSql(n: LedgerName, r: AppliedRevision, w: Writer, duratio
 }
 
 /** Records a revision that ran in full (inside the caller's transaction for transactional ones). */
-export async function recordApplied(s: Session, n: LedgerName, r: AppliedRevision, w: Writer, durationMs: number, action: LogAction = 'up'): Promise<void> {
+export async function recordApplied(s: Session, n: LedgerName, r: AppliedRevision, w: Writer, durationMs: number | null, action: LogAction = 'up'): Promise<void> {
   await s.exec(appliedSql(n, r, w, durationMs, action));
 }
 
@@ -233,14 +238,17 @@ export async function recordFailed(s: Session, n: LedgerName, revision: string, 
   );
 }
 
-/** Marks a statement-by-statement revision complete and logs `up`. */
-export async function recordFinished(s: Session, n: LedgerName, revision: string, statementsDone: number, durationMs: number, upChecksum: string, w: Writer): Promise<void> {
+/**
+ * Marks a statement-by-statement revision complete and logs `up`. `durationMs` null: the time
+ * since its row was started, measured by the server (a script run by psql).
+ */
+export async function recordFinished(s: Session, n: LedgerName, revision: string, statementsDone: number, durationMs: number | null, upChecksum: string, w: Writer): Promise<void> {
   await s.query(
     `with row as (update ${tableRef(n)} set statements_done = $2, error = null, finished_at = clock_timestamp(),
-        duration_ms = coalesce(duration_ms, 0) + $3::integer, up_checksum = $4
-        where revision = $1 returning revision)
-     insert into ${logRef(n)} (revision, action, checksum, "by", git_commit, duration_ms) select revision, 'up', $4, $5, $6, $3::integer from row`,
-    [revision, statementsDone, Math.round(durationMs), upChecksum, w.appliedBy, w.gitCommit],
+        duration_ms = coalesce(coalesce(duration_ms, 0) + $3::integer, (extract(epoch from clock_timestamp() - started_at) * 1000)::integer), up_checksum = $4
+        where revision = $1 returning revision, duration_ms)
+     insert into ${logRef(n)} (revision, action, checksum, "by", git_commit, duration_ms) select revision, 'up', $4, $5, $6, coalesce($3::integer, duration_ms) from row`,
+    [revision, statementsDone, durationMs === null ? null : Math.round(durationMs), upChecksum, w.appliedBy, w.gitCommit],
   );
 }
 
@@ -252,16 +260,30 @@ export function revertedSql(n: LedgerName, revision: string, downChecksum: strin
 }
 
 /** Deletes a reverted revision's row and logs `down`. */
-export async function recordReverted(s: Session, n: LedgerName, revision: string, downChecksum: string | null, durationMs: number, w: Writer): Promise<void> {
+export async function recordReverted(s: Session, n: LedgerName, revision: string, downChecksum: string | null, durationMs: number | null, w: Writer): Promise<void> {
   await s.exec(revertedSql(n, revision, downChecksum, durationMs, w));
 }
 
-/** Records the error of a revert that stopped part-way (the row stays: the revision is still applied). */
-export async function recordRevertFailed(s: Session, n: LedgerName, revision: string, error: string, w: Writer, checksum: string | null): Promise<void> {
+/**
+ * A revert run statement by statement keeps the revision's row (it is still applied) and
+ * records its own progress there: `statements_done` counts the down file's statements done,
+ * `error` says that its down is under way or stopped (steps.ts, revertingNote).
+ */
+export function revertProgressSql(n: LedgerName, revision: string, statementsDone: number, note: string): string {
+  return `update ${tableRef(n)} set statements_done = ${literal(statementsDone)}, error = ${literal(note)} where revision = ${literal(revision)}`;
+}
+
+/** Records how far a statement-by-statement revert got (see revertProgressSql). */
+export async function recordRevertProgress(s: Session, n: LedgerName, revision: string, statementsDone: number, note: string): Promise<void> {
+  await s.query(`update ${tableRef(n)} set statements_done = $2, error = $3 where revision = $1`, [revision, statementsDone, note]);
+}
+
+/** Records where and why a revert stopped part-way (the row stays: the revision is still applied), and logs `failed`. */
+export async function recordRevertFailed(s: Session, n: LedgerName, revision: string, statementsDone: number, error: string, w: Writer, checksum: string | null): Promise<void> {
   await s.query(
-    `with row as (update ${tableRef(n)} set error = $2 where revision = $1 returning revision)
-     insert into ${logRef(n)} (revision, action, checksum, "by", git_commit) select revision, 'failed', $3, $4, $5 from row`,
-    [revision, error, checksum, w.appliedBy, w.gitCommit],
+    `with row as (update ${tableRef(n)} set statements_done = $2, error = $3 where revision = $1 returning revision)
+     insert into ${logRef(n)} (revision, action, checksum, "by", git_commit) select revision, 'failed', $4, $5, $6 from row`,
+    [revision, statementsDone, error, checksum, w.appliedBy, w.gitCommit],
   );
 }
 

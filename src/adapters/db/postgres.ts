@@ -12,7 +12,7 @@
 import os from 'node:os';
 import postgres from 'postgres';
 import type { Driver, LockOptions, Session } from './driver.js';
-import { ident, maskUrl, ScriptFailed } from './driver.js';
+import { ident, LOCK_KEYS, maskUrl, ScriptFailed } from './driver.js';
 import { formatTextArray, parseTextArray } from './pg-array.js';
 import { formatMs, formatSince } from './lockfile.js';
 import { LOCK_TABLE, takeTableLock } from './table-lock.js';
@@ -24,7 +24,7 @@ const POLL_MS = 200;
 const WAIT_REPORT_MS = 5000;
 
 /** The lock's two int4 keys: fmig's, and the ledger's quoted `schema.table` (quoted so "a.b"."c" and "a"."b.c" differ). */
-const KEYS = `hashtext('fmig'), hashtext(format('%I.%I', $1::text, $2::text))`;
+const KEYS = LOCK_KEYS;
 
 /** The server's driver, with a way to drop its connections at once. */
 export interface PostgresDriver extends Driver {

@@ -100,7 +100,7 @@ const COMMANDS: Spec[] = [
       ['--sql', 'Print the run as one script for psql (changes nothing); the state is read from the ledger, or given with --from'],
       ['--from <rev>', 'With --sql: the revision the database is at (base: none), so no connection is needed'],
     ],
-    examples: ['fmig up', 'fmig up --dry-run', 'fmig up 000042_add_invoices --url $DATABASE_URL', 'fmig up --backup --backup-keep 5', 'fmig up --sql --from 000041 > deploy.sql'],
+    examples: ['fmig up --dry-run', 'fmig up --backup --url $DATABASE_URL', 'fmig up --sql --from 000041 > deploy.sql'],
     run: async (ctx, [target], o) => {
       const opts = { target, dryRun: !!o.dryRun, singleTransaction: !!o.singleTransaction, resume: !!o.resume, ignoreMissing: !!o.ignoreMissing };
       if (!o.sql) {

@@ -9,8 +9,8 @@
 // that on top of Node's own start. (dist/cli/package.json says the .js files there are
 // CommonJS; bin/ says the same of bin/fmig.)
 //
-// PGlite stays outside, loaded from its package (which ships CommonJS too): it finds its wasm
-// and data files next to its own module.
+// PGlite and libpg-query (PostgreSQL's parser) stay outside, loaded from their packages (which
+// ship CommonJS too): each finds its wasm and data files next to its own module.
 //
 // postgres.js imports node:tls and node:crypto at its top, for SSL and for password
 // authentication; a connection without either never touches them, yet loading them costs a few
@@ -34,7 +34,7 @@ const { outputFiles } = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['@electric-sql/pglite', '@electric-sql/pglite/*'],
+  external: ['@electric-sql/pglite', '@electric-sql/pglite/*', 'libpg-query'],
   define: { FMIG_VERSION: JSON.stringify(version) },
   chunkNames: '[name]-[hash]',
   // Whitespace only: names stay, so stack traces and error classes read as in the source.

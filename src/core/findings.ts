@@ -29,11 +29,14 @@
  * | db-missing            | error    | `--db`: an applied revision has no files in the folder                       |
  * | db-parents-changed    | error    | `--db`: an applied revision's parents differ from the ledger's               |
  * | db-failed             | error    | `--db`: a revision stopped part-way and waits for `up --resume` or `repair`  |
+ * | commutes              | info     | `--against`, resolve: divergent sides touch no object in common              |
+ * | conflict-objects      | warning  | divergent sides touch the same objects; both orders replayed give one schema |
+ * |                       | or error | (or differ only in column order); error when they differ or one fails        |
  */
 
 import { wrap } from './wrap.js';
 
-export type Severity = 'error' | 'warning';
+export type Severity = 'error' | 'warning' | 'info';
 
 /** Where a file came from in git. */
 export interface GitFacts {
@@ -53,6 +56,8 @@ export interface Finding {
   message: string;
   fix: string;
   git?: GitFacts;
+  /** Lines shown under the finding (a schema difference, a failing statement). */
+  detail?: string[];
 }
 
 /** A check that could not run, and why. */
@@ -74,7 +79,7 @@ export function formatFinding(f: Finding): string {
 
 /** Errors decide the exit status; with `strict`, warnings do too. */
 export function failing(findings: readonly Finding[], strict: boolean): boolean {
-  return findings.some((f) => f.severity === 'error' || strict);
+  return findings.some((f) => f.severity === 'error' || (strict && f.severity === 'warning'));
 }
 
 /**

@@ -83,7 +83,8 @@ test('resolve refuses to rebase when the order changes the outcome, then accepts
   const refused = await repo.fmig('resolve');
   assert.is(refused.code, 1, refused.stdout + refused.stderr);
   assert.match(refused.stderr, /refusing to rebase: 0003's and 0002's sides both touch column public\.users\.name/);
-  assert.match(refused.stderr, /0003 then 0002 fails at 0002_ours/);
+  assert.match(refused.stderr, /0003 then 0002 applies; 0002 then 0003 fails at 0003_theirs/);
+  assert.match(refused.stderr, /column "name" does not exist/);
   assert.match(refused.stderr, /fmig resolve --force/);
   assert.is((await repo.fmig('heads', '--json')).json.heads.length, 2, 'nothing was changed');
   const forced = await repo.fmig('resolve', '--force');

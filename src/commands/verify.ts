@@ -5,7 +5,7 @@ import { folderExists, readFolder } from '../adapters/files.js';
 import { originIn } from '../adapters/git.js';
 import { catBlobs, mergeTree, topPrefix } from '../adapters/git-tree.js';
 import type { Hasher } from '../core/checksum.js';
-import { FolderError, UsageError, type FileProblem } from '../core/errors.js';
+import { FmigError, FolderError, UsageError, type FileProblem } from '../core/errors.js';
 import { failing, formatFinding, formatFindingWrapped, type Finding, type Skipped } from '../core/findings.js';
 import { parseFolder, type FileSummary, type Folder, type SourceFile } from '../core/folder.js';
 import { crlfFindings, driftFindings, folderFindings, headFindings, mainMovedFindings, outOfOrderFindings, publishedFindings } from '../core/verify-rules.js';
@@ -160,7 +160,10 @@ async function against(ctx: Context, config: Config, dirRel: string, ref: string
     findings.push(...headFindings(folder, dirRel, ref, { ours: new Set(view.here.map((f) => f.name)), published: view.state?.published ?? new Set() }));
     if (view.state) findings.push(...outOfOrderFindings(folder, new Set([...view.state.published].filter((n) => tree.has(n))), dirRel, ref));
     // Divergent heads: do their sides commute?
-    if (folder.graph.heads().length > 1) findings.push(...(await (await import('./commute.js')).mergeFindings(ctx, config, tree, new Set(view.here.map((f) => f.name)), (n) => join(dirRel, n))));
+    if (folder.graph.heads().length > 1) {
+      const judged = (await import('./commute.js')).mergeFindings(ctx, config, tree, new Set(view.here.map((f) => f.name)), (n) => join(dirRel, n));
+      findings.push(...(await judged.catch((e) => (e instanceof FmigError ? (skipped.push({ check: 'commute', reason: e.message }), []) : Promise.reject(e)))));
+    }
   }
   return findings;
 }

@@ -211,6 +211,10 @@ function createTable(out: Collector, s: Node): void {
       out.reads(e.ColumnDef.typeName);
       for (const c of e.ColumnDef.constraints ?? []) constraint(out, t, c.Constraint, [e.ColumnDef.colname]);
     } else if (e.Constraint) constraint(out, t, e.Constraint, []);
+    else if (e.TableLikeClause) {
+      const like = relation(e.TableLikeClause.relation);
+      out.add(like.key, `table ${like.name}`, 'read');
+    }
   }
 }
 

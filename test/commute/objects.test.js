@@ -39,6 +39,7 @@ test('CREATE TABLE creates the table and its columns, and reads what a foreign k
   const t = await touched('create table app.orders (id int primary key, user_id int references users (id), total numeric check (total >= 0));');
   has(t, 'create relation:app.orders', 'create column:app.orders.id', 'create column:app.orders.user_id', 'read relation:public.users', 'read column:public.users.id');
   assert.not.ok(t.some((x) => x.startsWith('create relation:public.users')));
+  has(await touched('create table archive (like users including all);'), 'create relation:public.archive', 'read relation:public.users');
 });
 
 test('ALTER TABLE: ADD COLUMN alters the table (its column order); DROP COLUMN, column changes and constraints name their columns', async () => {

@@ -210,9 +210,10 @@ const COMMANDS: Spec[] = [
       ['--merge', 'Join the heads with a merge revision instead (when both sides are applied somewhere)'],
       ['--dry-run', 'Print every rename and edit, with the ids the real run uses; change nothing'],
       ['--yes', 'Revert and re-apply moved revisions applied in a database that is not the embedded one (a development server)'],
+      ['--force', 'Rebase even when replaying the two orders of the sides gives different schemas or fails'],
     ],
     examples: ['fmig resolve --dry-run', 'fmig resolve', 'fmig resolve --merge'],
-    run: async (ctx, _a, o) => plain(await (await import('./commands/resolve.js')).resolve(ctx, { merge: !!o.merge, dryRun: !!o.dryRun, yes: !!o.yes })),
+    run: async (ctx, _a, o) => plain(await (await import('./commands/resolve.js')).resolve(ctx, { merge: !!o.merge, dryRun: !!o.dryRun, yes: !!o.yes, force: !!o.force })),
   },
   {
     name: 'sync',

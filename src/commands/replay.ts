@@ -35,25 +35,58 @@ export async function replayedSchema(ctx: Context, config: Config, revisions: Re
  * database and the ledger's name), or `make`'s, then remembered.
  */
 async function cachedSnapshot(config: Config, inputs: unknown, make: () => Promise<Snapshot>): Promise<{ snapshot: Snapshot; cached: boolean }> {
+  const made = await cached(config, inputs, make);
+  return { snapshot: made.value, cached: made.cached };
+}
+
+/** A replay's result remembered under .fmig/replay/ for `inputs`, or `make`'s, then remembered. */
+async function cached<T>(config: Config, inputs: unknown, make: () => Promise<T>): Promise<{ value: T; cached: boolean }> {
   // A server's host too: two servers may print the same schema differently (their versions differ).
   const target = parseDatabaseUrl(config.database.url, config.root);
   const engine = target.kind === 'postgres' ? `postgres ${new URL(target.url).host}` : 'pglite';
   const hash = createHash('sha256').update(JSON.stringify([CACHE_FORMAT, version, engine, config.database.schema, config.database.table, inputs]));
   const file = join(config.root, '.fmig', 'replay', `${hash.digest('hex').slice(0, 32)}.json`);
   try {
-    return { snapshot: JSON.parse(readFileSync(file, 'utf8')) as Snapshot, cached: true };
+    return { value: JSON.parse(readFileSync(file, 'utf8')) as T, cached: true };
   } catch {
     // Not cached yet, or unreadable: build it.
   }
-  const snapshot = await make();
+  const value = await make();
   try {
     mkdirSync(join(config.root, '.fmig', 'replay'), { recursive: true });
-    writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(snapshot));
+    writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(value));
     renameSync(`${file}.${process.pid}.tmp`, file);
   } catch {
     // A read-only checkout still works, only slower next time.
   }
-  return { snapshot, cached: false };
+  return { value, cached: false };
+}
+
+/** What replaying `revisions` in this order gives: the schema, or the revision that failed with fmig's report of the failure. */
+export type ReplayOutcome = { snapshot: Snapshot } | { failed: string; report: string };
+
+/**
+ * Replays `revisions` in the given order on the embedded database (in-memory PGlite, whatever
+ * database is configured), remembered under .fmig/replay/ like `replayedSchema`; a failure is
+ * an outcome, not an error.
+ */
+export async function replayOutcome(ctx: Context, config: Config, revisions: Revision[]): Promise<{ outcome: ReplayOutcome; cached: boolean }> {
+  const embedded: Config = { ...config, database: { ...config.database, url: 'pglite://memory' } };
+  const made = await cached(embedded, ['outcome', revisions.map((r) => [r.id, r.up.checksum])], async (): Promise<ReplayOutcome> => {
+    try {
+      return { snapshot: await replay(ctx, embedded, revisions) };
+    } catch (e) {
+      if (!(e instanceof ReplayFailed)) throw e;
+      return { failed: e.revision, report: e.report };
+    }
+  });
+  return { outcome: made.value, cached: made.cached };
+}
+
+class ReplayFailed extends MigrationFailed {
+  constructor(readonly revision: string, readonly report: string) {
+    super(`replaying the folder failed at ${revision}\n${report}`, 'fix the revision; `fmig check` shows the same failure');
+  }
 }
 
 async function replay(ctx: Context, config: Config, revisions: Revision[]): Promise<Snapshot> {
@@ -68,7 +101,7 @@ async function replay(ctx: Context, config: Config, revisions: Revision[]): Prom
         await applyRevision(env, rev);
       } catch (e) {
         if (!(e instanceof RevisionFailed)) throw e;
-        throw new MigrationFailed(`replaying the folder failed at ${rev.id}_${rev.slug}\n${e.report}`, 'fix the revision; `fmig check` shows the same failure');
+        throw new ReplayFailed(`${rev.id}_${rev.slug}`, e.report);
       }
     }
     return readSnapshot(db, ledger);

@@ -17,6 +17,7 @@ import { FolderError, StateError } from '../core/errors.js';
 import { parseFolder, type Folder, type SourceFile } from '../core/folder.js';
 import { compareIds } from '../core/names.js';
 import { hasConflictMarkers, planMerge, planRebase, type RebasePlan } from '../core/resolve-plan.js';
+import type { Config } from '../adapters/config-types.js';
 import type { Context } from './context.js';
 import { reachableLedger } from './history.js';
 import { mayRevert, revertMoveReapply, staleRows } from './resolve-applied.js';
@@ -26,6 +27,8 @@ export interface ResolveOptions {
   dryRun?: boolean;
   /** Revert and re-apply moved revisions applied in a database that is not the embedded one. */
   yes?: boolean;
+  /** Rebase even when the two orders of the sides give different schemas, or one fails. */
+  force?: boolean;
 }
 
 export interface ResolveResult {
@@ -42,6 +45,8 @@ export interface ResolveResult {
   /** Applied revisions reverted before the move and those applied after it (the development database). */
   reverted: string[];
   applied: string[];
+  /** For a rebase, each pair of heads: whether their sides commute, or what replaying both orders gave. */
+  order: { heads: [string, string]; verdict: 'commutes' | 'same' | 'column-order' | 'different' | 'fails'; shared: string[] }[];
 }
 
 type Ledger = { rows: LedgerRow[]; display: string } | null;
@@ -74,7 +79,7 @@ export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date
     groups = e instanceof FolderError ? renumberableGroups(e.problems) : null;
     if (!groups) throw e;
   }
-  const result: ResolveResult = { mode: 'none', dryRun: !!opts.dryRun, heads: [], renumbered: [], moved: [], renamed: [], edited: [], created: [], reverted: [], applied: [] };
+  const result: ResolveResult = { mode: 'none', dryRun: !!opts.dryRun, heads: [], renumbered: [], moved: [], renamed: [], edited: [], created: [], reverted: [], applied: [], order: [] };
   if (parsed && parsed.graph.heads().length <= 1) {
     ctx.report.line('nothing to resolve: the revision graph has one head');
     return result;
@@ -228,6 +233,7 @@ export async function resolve(ctx: Context, opts: ResolveOptions, now = new Date
         : 'run `fmig resolve --merge` to join the heads with a merge revision instead'),
     );
   }
+  await judgeOrder(ctx, config, folder, heads, shown, !!opts.force, result);
   checkResult(folder, plan, afterChanges(raw, net(renum, null)), hash);
   result.mode = 'rebase';
   result.moved = plan.moved;
@@ -344,5 +350,33 @@ function inDevelopment<T>(fn: () => T, applied: boolean, display: string | undef
         ? `\`fmig resolve\` without --merge ${how}; or ${e.hint}`
         : `if ${display} is a development database, \`fmig resolve --yes\` ${how}; otherwise ${e.hint}`,
     );
+  }
+}
+
+/**
+ * A rebase puts one side after the other. Sides that touch no object in common commute: say
+ * why. Otherwise both orders are replayed from main's head: the same schema (or the same but
+ * for column order) is a warning; different schemas, or an order that fails, a refusal unless
+ * `force`.
+ */
+async function judgeOrder(ctx: Context, config: Config, folder: Folder, heads: string[], shown: (name: string) => string, force: boolean, result: ResolveResult): Promise<void> {
+  const [{ judgeHeads }, words] = await Promise.all([import('./commute.js'), import('../commute/findings.js')]);
+  for (const j of await judgeHeads(ctx, config, folder, heads, shown)) {
+    result.order.push({ heads: [j.a.head, j.b.head], verdict: j.verdict?.kind ?? 'commutes', shared: j.shared.map((x) => x.object) });
+    if (!j.shared.length) {
+      ctx.report.line(`the order cannot matter: ${words.whyCommutes(j)}`);
+      continue;
+    }
+    const proof = words.proofText(j);
+    const said = `${j.a.head}'s and ${j.b.head}'s sides both touch ${words.sharedText(j)}; ${proof.text}`;
+    if (proof.error && !force) {
+      throw new StateError(
+        'order-matters',
+        `refusing to rebase: ${said}${proof.detail.map((d) => `\n    ${d}`).join('')}`,
+        `\`fmig resolve --force\` rebases all the same, ${j.b.head}'s side after ${j.a.head}'s; \`fmig resolve --merge\` joins the heads with a merge revision instead; or change a revision so that both orders agree`,
+      );
+    }
+    ctx.report.warn(proof.error ? `${said} (--force: rebasing in this order all the same)` : said);
+    for (const d of proof.detail) ctx.report.warn(`    ${d}`);
   }
 }

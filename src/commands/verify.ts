@@ -5,7 +5,7 @@ import { folderExists, readFolder } from '../adapters/files.js';
 import { originIn } from '../adapters/git.js';
 import { catBlobs, mergeTree, topPrefix } from '../adapters/git-tree.js';
 import type { Hasher } from '../core/checksum.js';
-import { FolderError, UsageError, type FileProblem } from '../core/errors.js';
+import { FmigError, FolderError, UsageError, type FileProblem } from '../core/errors.js';
 import { failing, formatFinding, formatFindingWrapped, where, type Finding, type Ignored, type Skipped } from '../core/findings.js';
 import { parseFolder, type FileSummary, type Folder, type SourceFile } from '../core/folder.js';
 import { crlfFindings, driftFindings, folderFindings, headFindings, mainMovedFindings, outOfOrderFindings, publishedFindings } from '../core/verify-rules.js';
@@ -75,7 +75,7 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
     skipped.push({ check: 'out-of-order', reason: 'the folder does not parse' }, { check: 'main-moved', reason: 'the folder does not parse' });
   }
   if (opts.against) {
-    if (view) findings.push(...(await against(config.root, dirRel, opts.against, view, hash, skipped)));
+    if (view) findings.push(...(await against(ctx, config, dirRel, opts.against, view, hash, skipped)));
     else skipped.push({ check: 'against', reason: read.skipped[0]?.reason ?? 'not a git repository' });
   }
   if (view) await addFacts(config.root, view, findings, opts.against);
@@ -90,12 +90,15 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
     return { result: { ok, findings, skipped }, exitCode: ok ? 0 : 1 };
   }
   const width = ctx.report.width;
-  for (const f of findings) ctx.report.line(width ? formatFindingWrapped(f, width) : formatFinding(f));
+  for (const f of findings) {
+    ctx.report.line(width ? formatFindingWrapped(f, width) : formatFinding(f));
+    for (const d of f.detail ?? []) ctx.report.line(`    ${d}`);
+  }
   for (const i of ignored) ctx.report.line(`info ignored ${i.code} ${where(i)}: \`${i.statement}\` — reason: ${i.reason}`);
   for (const s of skipped) ctx.report.line(`info skipped ${s.check}: ${s.reason}`);
   const count = (sev: string) => findings.filter((f) => f.severity === sev).length;
   ctx.report.line(
-    findings.length ? `verify: ${count('error')} error(s), ${count('warning')} warning(s)${ok ? '' : ' — failed'}` : `verify: ok, ${folder?.revisions.length ?? 0} revision(s)${skipped.length ? ` (${skipped.length} check(s) skipped)` : ''}`,
+    findings.some((f) => f.severity !== 'info') ? `verify: ${count('error')} error(s), ${count('warning')} warning(s)${ok ? '' : ' — failed'}` : `verify: ok, ${folder?.revisions.length ?? 0} revision(s)${skipped.length ? ` (${skipped.length} check(s) skipped)` : ''}`,
   );
   return { result: { ok, findings, skipped, ...(ignored.length ? { ignored } : {}) }, exitCode: ok ? 0 : 1 };
 }
@@ -159,7 +162,8 @@ function mainMoved(view: GitView, folder: Folder, hash: Hasher, dirRel: string):
 }
 
 /** `--against`: the folder of the merge with `ref`, predicted without touching the work tree. */
-async function against(root: string, dirRel: string, ref: string, view: GitView, hash: Hasher, skipped: Skipped[]): Promise<Finding[]> {
+async function against(ctx: Context, config: Config, dirRel: string, ref: string, view: GitView, hash: Hasher, skipped: Skipped[]): Promise<Finding[]> {
+  const root = config.root;
   const theirs = view.oids.get(ref);
   if (!theirs) throw new UsageError(`--against ${ref}: not a commit in this repository`, 'name a branch, tag or commit (git branch -a lists them)');
   const head = view.oids.get('HEAD');
@@ -185,6 +189,11 @@ async function against(root: string, dirRel: string, ref: string, view: GitView,
   if (folder) {
     findings.push(...headFindings(folder, dirRel, ref, { ours: new Set(view.here.map((f) => f.name)), published: view.state?.published ?? new Set() }));
     if (view.state) findings.push(...outOfOrderFindings(folder, new Set([...view.state.published].filter((n) => tree.has(n))), dirRel, ref));
+    // Divergent heads: do their sides commute?
+    if (folder.graph.heads().length > 1) {
+      const judged = (await import('./commute.js')).mergeFindings(ctx, config, tree, new Set(view.here.map((f) => f.name)), (n) => join(dirRel, n));
+      findings.push(...(await judged.catch((e) => (e instanceof FmigError ? (skipped.push({ check: 'commute', reason: e.message }), []) : Promise.reject(e)))));
+    }
   }
   return findings;
 }

@@ -30,13 +30,16 @@
  * | db-parents-changed    | error    | `--db`: an applied revision's parents differ from the ledger's               |
  * | db-failed             | error    | `--db`: a revision stopped part-way and waits for `up --resume` or `repair`  |
  * | db-reverting          | error    | `--db`: a revision's down stopped part-way and waits for `down --resume`     |
+ * | commutes              | info     | `--against`, resolve: divergent sides touch no object in common              |
+ * | conflict-objects      | warning  | divergent sides touch the same objects; both orders replayed give one schema |
+ * |                       | or error | (or differ only in column order); error when they differ or one fails        |
  *
  * Lint findings about the SQL of new revisions (`file:line:col`): see lint/codes.ts.
  */
 
 import { wrap } from './wrap.js';
 
-export type Severity = 'error' | 'warning';
+export type Severity = 'error' | 'warning' | 'info';
 
 /** Where a file came from in git. */
 export interface GitFacts {
@@ -56,6 +59,8 @@ export interface Finding {
   message: string;
   fix: string;
   git?: GitFacts;
+  /** Lines shown under the finding (a schema difference, a failing statement). */
+  detail?: string[];
   /** Lint findings: where the statement starts in the file (1-based), and its text. */
   line?: number;
   column?: number;
@@ -96,7 +101,7 @@ export function where(f: { file: string; line?: number; column?: number }): stri
 
 /** Errors decide the exit status; with `strict`, warnings do too. */
 export function failing(findings: readonly Finding[], strict: boolean): boolean {
-  return findings.some((f) => f.severity === 'error' || strict);
+  return findings.some((f) => f.severity === 'error' || (strict && f.severity === 'warning'));
 }
 
 /**

@@ -101,6 +101,7 @@ test('two branches adding a revision on the same parent: each passes alone, --ag
   assert.equal(codes(r), [
     ['merge-divergent-heads', 'sql/0003_items.up.sql'],
     ['merge-divergent-heads', 'sql/0004_tags.up.sql'],
+    ['commutes', 'sql/0003_items.up.sql'],
   ]);
   const [items, tags] = r.json.findings;
   assert.match(items.message, /revision 0003 is one of 2 heads \(also 0004\)/);

@@ -12,6 +12,7 @@
 // dropped at the end unless KEEP=1. Every sample is wall time, CPU time (user + system) and
 // peak RSS from GNU time (/usr/bin/time). fmig's stat cache (.fmig/stat-cache) is left as the
 // previous run wrote it, as it is in everyday use; the `cold` cases delete it first.
+// BASE_ROOT=<another fmig checkout, built> adds its no-op up to each round, for a before/after.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,6 +26,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const SIZES = (process.env.SIZES ?? '1000,10000').split(',').map(Number);
 const PG = (process.env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432').replace(/\/$/, '');
 const data = path.join(root, 'bench', 'data', 'many');
+const BASE = process.env.BASE_ROOT ? path.join(path.resolve(process.env.BASE_ROOT), 'bin', 'fmig') : null;
 const env = { ...process.env, NO_COLOR: '1' };
 for (const k of Object.keys(env)) if (/^(FMIG_|DATABASE_URL$)/.test(k)) delete env[k];
 const gitEnv = { ...env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
@@ -76,6 +78,7 @@ const sizes = SIZES.map((n) => {
 const cases = [{ name: 'node -e 0', run: () => time(process.execPath, ['-e', '0'], root) }];
 for (const s of sizes) {
   cases.push({ name: `no-op up (${s.n})`, run: () => time(process.execPath, [FMIG, 'up', '--quiet', '--url', s.url], s.dir) });
+  if (BASE) cases.push({ name: `no-op up, BASE_ROOT (${s.n})`, run: () => time(process.execPath, [BASE, 'up', '--quiet', '--url', s.url], s.dir) });
   cases.push({
     name: `no-op up, cold (${s.n})`,
     run() {
@@ -103,12 +106,12 @@ const base = samples.get('node -e 0');
 const baseWall = median(base.map((s) => s.wall));
 const baseCpu = median(base.map((s) => s.cpu));
 console.log(`${ROUNDS} rounds on ${os.availableParallelism()} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
-console.log(`${'case'.padEnd(28)} ${'wall ms'.padStart(8)} ${'x node'.padStart(7)} ${'CPU ms'.padStart(8)} ${'x node'.padStart(7)} ${'peak RSS MB'.padStart(12)}`);
+console.log(`${'case'.padEnd(34)} ${'wall ms'.padStart(8)} ${'x node'.padStart(7)} ${'CPU ms'.padStart(8)} ${'x node'.padStart(7)} ${'peak RSS MB'.padStart(12)}`);
 for (const [name, s] of samples) {
   const wall = median(s.map((x) => x.wall));
   const cpu = median(s.map((x) => x.cpu));
   const rss = Math.max(...s.map((x) => x.rss));
-  console.log(`${name.padEnd(28)} ${String(wall).padStart(8)} ${(wall / baseWall).toFixed(2).padStart(7)} ${String(cpu).padStart(8)} ${(cpu / baseCpu).toFixed(2).padStart(7)} ${rss.toFixed(0).padStart(12)}`);
+  console.log(`${name.padEnd(34)} ${String(wall).padStart(8)} ${(wall / baseWall).toFixed(2).padStart(7)} ${String(cpu).padStart(8)} ${(cpu / baseCpu).toFixed(2).padStart(7)} ${rss.toFixed(0).padStart(12)}`);
 }
 
 /** Runs a command under GNU time; fails the benchmark when it fails. */

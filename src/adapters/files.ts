@@ -1,7 +1,7 @@
 /** Reads and writes the revision folder. */
 import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { sep } from 'node:path';
-import type { ListedFile, SourceFile } from '../core/folder.js';
+import type { FileSummary, ListedFile, SourceFile } from '../core/folder.js';
 import { FmigError } from '../core/errors.js';
 
 /** The `.sql` files directly in `dir` with their bytes; throws when the folder does not exist. */
@@ -12,12 +12,18 @@ export function readFolder(dir: string, displayDir = dir): SourceFile[] {
 /**
  * The same as readFolder, in slices with a turn of the event loop between them, so that I/O
  * started before (connecting to the database) makes progress while a large folder is read.
- * The files `listOnly` picks are listed by name and not read.
+ * The files `listOnly` picks are listed by name and not read; those `known` has a summary of
+ * (a stat cache) are not read either.
  */
-export async function readFolderInSlices(dir: string, displayDir = dir, listOnly?: (name: string) => boolean): Promise<(SourceFile | ListedFile)[]> {
+export async function readFolderInSlices(
+  dir: string,
+  displayDir = dir,
+  listOnly?: (name: string) => boolean,
+  known?: (name: string) => FileSummary | undefined,
+): Promise<(SourceFile | ListedFile | FileSummary)[]> {
   const reader = new Reader(dir);
   const names = listSql(dir, displayDir);
-  const out: (SourceFile | ListedFile)[] = [];
+  const out: (SourceFile | ListedFile | FileSummary)[] = [];
   let read = 0;
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
@@ -26,7 +32,7 @@ export async function readFolderInSlices(dir: string, displayDir = dir, listOnly
       continue;
     }
     if (++read % SLICE === 0) await new Promise((r) => setImmediate(r));
-    out.push({ name, bytes: reader.read(name) });
+    out.push(known?.(name) ?? { name, bytes: reader.read(name) });
   }
   return out;
 }

@@ -8,8 +8,9 @@ import { ensureLedger, readLedger, readLedgerEntries, type LedgerName, type Ledg
 import { readFiles, readFolderInSlices } from '../adapters/files.js';
 import { loadHasher } from '../core/checksum.js';
 import type { LedgerEntry } from '../core/drift.js';
-import { parseFolder, readDowns, type Folder } from '../core/folder.js';
+import { headerOnlyUps, parseFolder, readDowns, readUps, summarise, type Folder } from '../core/folder.js';
 import { UsageError } from '../core/errors.js';
+import { openStatCache } from '../adapters/stat-cache.js';
 import { version } from '../version.js';
 import type { Context } from './context.js';
 
@@ -19,18 +20,47 @@ export type SharedFolders = Map<string, Promise<Folder>>;
 /**
  * Reads and parses the revision folder named by the settings. With `listDowns`, down files are
  * listed and not read: their names are checked, and readDownFiles reads those that are needed.
+ * With `statCache`, files unchanged since an earlier run are known by their summaries in the
+ * stat cache (adapters/stat-cache.ts), not read; their revisions' up text is the header only,
+ * until readUpFiles reads the files of those that are to run.
  */
-export async function loadFolder(config: Config, opts: { listDowns?: boolean; shared?: SharedFolders } = {}): Promise<Folder> {
+export async function loadFolder(config: Config, opts: { listDowns?: boolean; statCache?: boolean; shared?: SharedFolders } = {}): Promise<Folder> {
   requireOneFolder(config);
   if (opts.shared) {
-    const key = `${config.dir}\0${!!opts.listDowns}`;
+    const key = `${config.dir}\0${!!opts.listDowns}\0${!!opts.statCache}`;
     let folder = opts.shared.get(key);
-    if (!folder) opts.shared.set(key, (folder = loadFolder(config, { listDowns: opts.listDowns })));
+    if (!folder) opts.shared.set(key, (folder = loadFolder(config, { listDowns: opts.listDowns, statCache: opts.statCache })));
     return folder;
   }
   const listOnly = opts.listDowns ? (name: string) => name.endsWith('.down.sql') : undefined;
-  const [hash, files] = await Promise.all([loadHasher(), readFolderInSlices(config.dir, relative(config.root, config.dir) || '.', listOnly)]);
-  return parseFolder(files, hash);
+  const label = relative(config.root, config.dir) || '.';
+  if (!opts.statCache) {
+    const [hash, files] = await Promise.all([loadHasher(), readFolderInSlices(config.dir, label, listOnly)]);
+    return parseFolder(files, hash);
+  }
+  const cache = openStatCache(config.root, config.dir);
+  try {
+    const [hash, files] = await Promise.all([loadHasher(), readFolderInSlices(config.dir, label, listOnly, (name) => cache.get(name))]);
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i];
+      if (!('bytes' in f)) continue;
+      // A file that is not UTF-8 stays bytes, for parseFolder to report.
+      const summary = summarise(f, hash);
+      if (!summary) continue;
+      cache.learn(summary);
+      files[i] = summary;
+    }
+    return parseFolder(files, hash);
+  } finally {
+    cache.save();
+  }
+}
+
+/** Reads the up files of these revisions that loadFolder knew only by their summaries; FolderError for one changed since. */
+export async function readUpFiles(config: Config, folder: Folder, ids: Iterable<string>): Promise<void> {
+  const list = [...ids];
+  const names = headerOnlyUps(folder, list);
+  if (names.length) readUps(folder, list, readFiles(config.dir, names), await loadHasher());
 }
 
 /** A glob `dir` names several folders: a command on one folder must run inside one of them. */

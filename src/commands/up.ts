@@ -10,7 +10,7 @@ import { hintFor } from './failure-hint.js';
 import { requireOneHead } from './heads.js';
 import { knownLedger } from './known-ledger.js';
 import { catchInterrupts, Interrupted, type Interruption } from './interrupt.js';
-import { embeddedAbsent, loadFolder, readDownFiles, withDatabase, type Opened } from './project.js';
+import { embeddedAbsent, loadFolder, readDownFiles, readUpFiles, withDatabase, type Opened } from './project.js';
 import { tuneForDatabaseWork } from './tuning.js';
 
 export interface UpOptions {
@@ -43,7 +43,8 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   const dirLabel = relative(config.root, config.dir) || '.';
   let loaded: Folder | undefined;
   const prepare = async (listDowns: boolean) => {
-    const folder = (loaded = await loadFolder(config, { listDowns, shared: ctx.folders }));
+    // A real run knows unchanged files from the stat cache; it reads those it applies in full (run).
+    const folder = (loaded = await loadFolder(config, { listDowns, shared: ctx.folders, statCache: listDowns }));
     // A named revision is what the user wants, whatever the other heads: say they exist.
     if (target.kind === 'revision') warnOtherHeads(ctx, folder, target.id);
     else await requireOneHead(config, folder, 'up');
@@ -92,6 +93,8 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
     refuseOnDrift(state, opts);
     const failed = state.drift.filter((d) => d.kind === 'failed').map((d) => rows.find((r) => r.revision === d.revision)!);
     const todo = planUp(folder.graph, new Set(rows.map((r) => r.revision)), target).map((id) => folder.byId.get(id)!);
+    // Their text, not only the header the stat cache knows, for what follows.
+    await readUpFiles(config, folder, [...failed.map((r) => r.revision), ...todo.map((r) => r.id)]);
     if (opts.singleTransaction) await refuseStatementByStatement(todo, dirLabel);
     if (failed.length || todo.length) {
       const { refuseMetaCommands } = await import('./apply.js');

@@ -42,7 +42,7 @@ export class ConfigError extends FmigError {
 
 /** One problem with one or more revision files. */
 export interface FileProblem {
-  code: 'bad-name' | 'duplicate-id' | 'down-without-up' | 'unknown-directive' | 'parent-in-down' | 'bad-directive' | 'not-utf8' | 'unknown-parent' | 'cycle' | 'psql-meta-command';
+  code: 'bad-name' | 'duplicate-id' | 'down-without-up' | 'unknown-directive' | 'parent-in-down' | 'bad-directive' | 'not-utf8' | 'unknown-parent' | 'cycle' | 'psql-meta-command' | 'changed-while-read';
   files: string[];
   message: string;
 }

@@ -43,6 +43,8 @@ export interface RevisionFile {
   noTransaction: boolean;
   /** The file has CRLF or lone CR line endings. */
   crlf: boolean;
+  /** Parsed from a FileSummary: `text` is the header only, until readUps reads the file. */
+  headerOnly?: true;
 }
 
 export interface Revision {
@@ -171,6 +173,39 @@ export function readDowns(folder: Folder, files: readonly SourceFile[], hash: Ha
   }
 }
 
+/**
+ * Reads the up files of these revisions whose text is their header only (parsed from
+ * summaries), with their bytes in `files` by name. The bytes must be those summarised: a file
+ * that changed since (its checksum differs) throws FolderError, and nothing is changed.
+ */
+export function readUps(folder: Folder, ids: Iterable<string>, files: readonly SourceFile[], hash: Hasher): void {
+  const problems: FileProblem[] = [];
+  const read: [Revision, RevisionFile][] = [];
+  const byName = new Map(files.map((f) => [f.name, f]));
+  for (const id of ids) {
+    const rev = folder.byId.get(id);
+    const f = rev?.up.headerOnly && byName.get(rev.up.name);
+    if (!rev || !f) continue;
+    const side = readSide(f, 'up', hash, problems);
+    if (!side) continue;
+    if (side.file.checksum !== rev.up.checksum) {
+      problems.push({ code: 'changed-while-read', files: [f.name], message: `${f.name}: changed while fmig was reading the folder; run the command again` });
+    } else read.push([rev, side.file]);
+  }
+  if (problems.length) throw new FolderError(sortProblems(problems));
+  for (const [rev, file] of read) rev.up = file;
+}
+
+/** Up files of these revisions that readUps has to read. */
+export function headerOnlyUps(folder: Folder, ids: Iterable<string>): string[] {
+  const names: string[] = [];
+  for (const id of ids) {
+    const up = folder.byId.get(id)?.up;
+    if (up?.headerOnly) names.push(up.name);
+  }
+  return names;
+}
+
 /** A file's summary from its bytes; null when they are not UTF-8 (parseFolder reports that from the bytes). */
 export function summarise(f: SourceFile, hash: Hasher): FileSummary | null {
   const text = decode(f.bytes);
@@ -191,9 +226,8 @@ function readSide(f: SourceFile | FileSummary, direction: Direction, hash: Hashe
   const { directives, problems: found } = text === '' ? NO_DIRECTIVES : parseDirectives(text, direction);
   for (const p of found) problems.push({ code: p.code, files: [f.name], message: `${f.name}: ${p.message}` });
   if (found.length) return null;
-  const checksum = 'bytes' in f ? hash(f.bytes) : f.checksum;
-  const crlf = 'bytes' in f ? text.includes('\r') : f.crlf;
-  return { file: { name: f.name, text, checksum, noTransaction: directives.noTransaction, crlf }, parents: directives.parents };
+  if (!('bytes' in f)) return { file: { name: f.name, text, checksum: f.checksum, noTransaction: directives.noTransaction, crlf: f.crlf, headerOnly: true }, parents: directives.parents };
+  return { file: { name: f.name, text, checksum: hash(f.bytes), noTransaction: directives.noTransaction, crlf: text.includes('\r') }, parents: directives.parents };
 }
 
 // What parseDirectives finds in an empty text; most summaries have an empty header.

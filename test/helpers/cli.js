@@ -11,6 +11,7 @@
  * written as given: a Buffer or a string with CRLF or a BOM stays byte for byte.
  */
 import { mkdir, writeFile, unlink, readFile, cp } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
@@ -121,13 +122,35 @@ export async function repositoryCopy() {
   return p;
 }
 
+let noSql;
+
+/**
+ * An empty folder, as the SQL folder of inspect(): on the embedded database it loads the
+ * extensions the database has (its state file says which), as fmig does for a folder that
+ * names none, instead of every contrib extension (about half the cost of an open).
+ */
+function emptySqlDir() {
+  if (!noSql) {
+    noSql = mkdtempSync(path.join(os.tmpdir(), 'fmig-inspect-'));
+    process.on('exit', () => rmSync(noSql, { recursive: true, force: true }));
+  }
+  return noSql;
+}
+
 /**
  * Opens the database at `url` directly (not through the CLI), runs `fn(db)`, closes it. On the
  * embedded database, closing records the default ledger in the state file as fmig does, so the
- * CLI's next run with nothing to write need not start the database.
+ * CLI's next run with nothing to write need not start the database. The extensions loaded are
+ * those installed (see emptySqlDir): `fn` cannot create one that is not.
  */
 export async function inspect(url, fn) {
-  const db = await openDatabase(url, { baseDir: os.tmpdir(), lockTimeoutMs: 10000, statementTimeoutMs: 0, ledger: { schema: 'public', table: 'fmig_ledger' } });
+  const db = await openDatabase(url, {
+    baseDir: os.tmpdir(),
+    lockTimeoutMs: 10000,
+    statementTimeoutMs: 0,
+    ledger: { schema: 'public', table: 'fmig_ledger' },
+    sqlDir: emptySqlDir(),
+  });
   try {
     return await fn(db);
   } finally {

@@ -10,8 +10,8 @@
  *   node scripts/test.mjs -j 1             one file at a time
  *
  * Files run at once: `-j N`, else FMIG_TEST_JOBS, else one more than the CPU count, at most 3
- * (tests spend much of their time waiting on child processes and the server). The slowest files
- * of the last run start first, so that no long file starts last; their times are kept in
+ * (tests also wait on the server, git and psql). The slowest files of the last run (by CPU time
+ * where it was measured) start first, so that no long file starts last; their times are kept in
  * node_modules/.cache/fmig-test-times.json (or the file FMIG_TEST_TIMES names).
  *
  * Where /usr/bin/time exists, each file's CPU time (user + system, with every process it
@@ -75,7 +75,8 @@ const total = results.reduce((n, r) => n + r.total + (r.crashed ? 1 : 0), 0);
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const skipped = results.reduce((n, r) => n + r.skipped, 0);
 const failedFiles = results.filter((r) => r.code !== 0 || r.passed + r.skipped < r.total);
-writeTimes(Object.fromEntries(results.map((r) => [r.file, r.ms])));
+// CPU time where measured: on a loaded machine, wall times say more about the load than the file.
+writeTimes(Object.fromEntries(results.map((r) => [r.file, r.cpu ?? r.ms])));
 
 const slowest = [...results].sort((a, b) => b.ms - a.ms).slice(0, 8);
 process.stdout.write(`\n  Slowest:   ${slowest.map((r) => `${r.file} ${seconds(r.ms)}`).join(', ')}\n`);

@@ -16,12 +16,12 @@
  *   to check the bundle bin/fmig loads);
  * - another in-process run is under way: runs started together compete as processes, each
  *   with its own pid, as they would for a user;
- * - the arguments are `--version`/`-v` alone, which bin/fmig answers itself.
+ * - the arguments are `--version`/`-v` alone, which bin/fmig answers itself, or ask for help
+ *   (`--help`/`-h`), which cac prints on the process's stdout.
  *
  * What fmig reads from process.env rather than from the environment it is handed (git's
  * variables, PostgreSQL's PG*, PATH, HOME, TZ...) is set on process.env for the run and put
- * back after it; so are process.argv (a lock holder names its command) and console.log (cac
- * prints help and errors of its own with it).
+ * back after it; so are process.argv (a lock holder names its command) and console.log.
  */
 import { execFile } from 'node:child_process';
 import { Writable } from 'node:stream';
@@ -40,7 +40,9 @@ let cli;
 /** Runs fmig with `args` in `cwd`; resolves with `{ code, stdout, stderr }`, never rejects on a non-zero exit. */
 export function runFmig(cwd, args, { env = process.env, process: real = false } = {}) {
   const alone = args.length === 1 && (args[0] === '--version' || args[0] === '-v');
-  if (real || forceProcess || busy || alone) return runFmigProcess(cwd, args, { env });
+  // cac prints help on the process's own stdout, out of reach of the captured streams.
+  const help = args.includes('--help') || args.includes('-h');
+  if (real || forceProcess || busy || alone || help) return runFmigProcess(cwd, args, { env });
   return runFmigHere(cwd, args, env);
 }
 

@@ -10,9 +10,13 @@
  *   node scripts/test.mjs -j 1             one file at a time
  *
  * Files run at once: `-j N`, else FMIG_TEST_JOBS, else one more than the CPU count, at most 3
- * (tests spend much of their time waiting on child processes and the server). The slowest files
- * of the last run start first, so that no long file starts last; their times are kept in
- * node_modules/.cache/fmig-test-times.json.
+ * (tests also wait on the server, git and psql). The slowest files of the last run (by CPU time
+ * where it was measured) start first, so that no long file starts last; their times are kept in
+ * node_modules/.cache/fmig-test-times.json (or the file FMIG_TEST_TIMES names).
+ *
+ * Where /usr/bin/time exists, each file's CPU time (user + system, with every process it
+ * started: fmig, git, psql) is shown next to its wall time, and summed at the end. On a
+ * machine shared with other work, wall times say more about the load than about the tests.
  *
  * Test files never share state (each test makes its own databases and temp dirs), so the order
  * and the overlap do not change what they see.
@@ -26,7 +30,9 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const testDir = path.join(root, 'test');
 const uvuBin = path.join(root, 'node_modules', 'uvu', 'bin.js');
-const timesFile = path.join(root, 'node_modules', '.cache', 'fmig-test-times.json');
+const timesFile = process.env.FMIG_TEST_TIMES || path.join(root, 'node_modules', '.cache', 'fmig-test-times.json');
+const timeBin = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+const CPU_MARK = '@@fmig-test-cpu';
 
 const args = process.argv.slice(2);
 let jobs = Number(process.env.FMIG_TEST_JOBS) || Math.min(3, os.availableParallelism() + 1);
@@ -58,7 +64,7 @@ await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () 
   for (let f = queue.shift(); f; f = queue.shift()) {
     const r = await runFile(f);
     results.push(r);
-    const head = `── ${f} (${seconds(r.ms)}, ${r.crashed ? 'exited with code ' + r.code + ' before its summary' : `${r.passed}/${r.total} passed`}) `;
+    const head = `── ${f} (${seconds(r.ms)}${r.cpu === null ? '' : `, CPU ${seconds(r.cpu)}`}, ${r.crashed ? 'exited with code ' + r.code + ' before its summary' : `${r.passed}/${r.total} passed`}) `;
     // The file's own summary is left out: its counts are in the heading, the sums at the end.
     const body = r.output.replace(/^(\x1b\[[0-9;]*m)*\s*(Total|Passed|Skipped|Duration):.*\n?/gm, '').trimEnd();
     process.stdout.write(`\n${head.padEnd(100, '─')}\n${body}\n`);
@@ -69,10 +75,17 @@ const total = results.reduce((n, r) => n + r.total + (r.crashed ? 1 : 0), 0);
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const skipped = results.reduce((n, r) => n + r.skipped, 0);
 const failedFiles = results.filter((r) => r.code !== 0 || r.passed + r.skipped < r.total);
-writeTimes(Object.fromEntries(results.map((r) => [r.file, r.ms])));
+// CPU time where measured: on a loaded machine, wall times say more about the load than the file.
+writeTimes(Object.fromEntries(results.map((r) => [r.file, r.cpu ?? r.ms])));
 
 const slowest = [...results].sort((a, b) => b.ms - a.ms).slice(0, 8);
 process.stdout.write(`\n  Slowest:   ${slowest.map((r) => `${r.file} ${seconds(r.ms)}`).join(', ')}\n`);
+if (timeBin) {
+  const cpu = results.filter((r) => r.cpu !== null);
+  const most = [...cpu].sort((a, b) => b.cpu - a.cpu).slice(0, 8);
+  process.stdout.write(`  Most CPU:  ${most.map((r) => `${r.file} ${seconds(r.cpu)}`).join(', ')}\n`);
+  process.stdout.write(`  CPU:       ${seconds(cpu.reduce((n, r) => n + r.cpu, 0))} (user + system, every process)\n`);
+}
 if (failedFiles.length) process.stdout.write(`  Failed in: ${failedFiles.map((r) => r.file).join(', ')}\n`);
 process.stdout.write(`  Files:     ${results.length}, ${jobs} at a time\n`);
 process.stdout.write(`  Total:     ${total}\n  Passed:    ${passed}\n  Skipped:   ${skipped}\n  Duration:  ${seconds(Date.now() - started)}\n\n`);
@@ -83,7 +96,10 @@ function runFile(file) {
   return new Promise((resolve) => {
     const t0 = Date.now();
     const exact = `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
-    const child = spawn(process.execPath, [uvuBin, 'test', exact, ...(color ? [] : ['--no-color'])], {
+    const argv = [process.execPath, uvuBin, 'test', exact, ...(color ? [] : ['--no-color'])];
+    // GNU time's report comes last on stderr, marked so it can be taken out of the output.
+    const [cmd, ...cmdArgs] = timeBin ? [timeBin, '-f', `${CPU_MARK} %U %S`, ...argv] : argv;
+    const child = spawn(cmd, cmdArgs, {
       cwd: root,
       env: color ? process.env : { ...process.env, FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,13 +108,21 @@ function runFile(file) {
     child.stdout.on('data', (c) => chunks.push(c));
     child.stderr.on('data', (c) => chunks.push(c));
     child.on('close', (code, signal) => {
-      const output = Buffer.concat(chunks).toString();
+      let output = Buffer.concat(chunks).toString();
+      let cpu = null;
+      output = output.replace(new RegExp(`^${CPU_MARK} ([\\d.]+) ([\\d.]+)\\n?`, 'm'), (_, user, sys) => {
+        cpu = (Number(user) + Number(sys)) * 1000;
+        return '';
+      });
+      // GNU time's own line before its report when the file failed or was killed.
+      if (cpu !== null) output = output.replace(/^Command (exited with non-zero status|terminated by signal) \d+\n(?![\s\S]*^Command (exited|terminated))/m, '');
       const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
       const count = (label) => Number(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm').exec(plain)?.[1] ?? 0);
       const summarised = /^\s*Total:\s+\d+/m.test(plain);
       resolve({
         file,
         ms: Date.now() - t0,
+        cpu,
         code: code ?? (signal ? 1 : 0),
         output: signal ? `${output}\n(killed by ${signal})` : output,
         total: count('Total'),

@@ -19,7 +19,7 @@ forEachTarget('engine: concurrent up', (test, { fresh }) => {
     const { url } = await fresh();
     // A generous lock_timeout: the loser waits however long the winner takes, on a slow machine too.
     const p = await project(revisions, { toml: 'dir = "sql"\n[database]\nlock_timeout = "300s"\n' });
-    const [a, b] = await Promise.all([p.fmig('up', '--url', url), p.fmig('up', '--url', url)]);
+    const [a, b] = await Promise.all([p.fmigProcess('up', '--url', url), p.fmigProcess('up', '--url', url)]);
     assert.is(a.code, 0, a.stderr);
     assert.is(b.code, 0, b.stderr);
     const appliedBy = (r) => [...r.stdout.matchAll(/^applied (\S+)/gm)].map((m) => m[1]);

@@ -50,7 +50,7 @@ forEachTarget('faults: fmig\'s own lock', (test, { target, fresh }) => {
     for (let round = 1; round <= ROUNDS; round++) {
       const added = Array.from({ length: PER_ROUND }, () => revision(++n));
       await p.revisions(Object.fromEntries(added));
-      const runs = await Promise.all(Array.from({ length: PROCESSES }, () => p.fmig('up', '--url', url)));
+      const runs = await Promise.all(Array.from({ length: PROCESSES }, () => p.fmigProcess('up', '--url', url)));
       for (const r of runs) assert.is(r.code, 0, r.stderr);
       const applied = runs.flatMap((r) => [...r.stdout.matchAll(/^applied (\S+)/gm)].map((m) => m[1])).sort();
       assert.equal(applied, added.map(([name]) => name), `round ${round}: each new revision applied by exactly one process`);

@@ -3,21 +3,23 @@
  *
  *   const p = await project({ '001_a': { up: 'create table a();', down: 'drop table a;' } });
  *   const r = await p.fmig('up', '--url', url);          // { code, stdout, stderr }
+ *   await p.fmig('up', '--url', url, { process: true }); // as `node bin/fmig`, a process of its own
  *   const rows = await inspect(url, (db) => db.query('select * from fmig_ledger'));
  *   await removeProjects();                              // in an after.each
  *
  * A revision given as a string is its up file only (no down file: irreversible). Files are
  * written as given: a Buffer or a string with CRLF or a BOM stays byte for byte.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, writeFile, unlink, readFile, cp } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { tempDir as makeTemp, removeTemps } from './temp.js';
 import { openDatabase } from '../../dist/adapters/db/open.js';
+import { runFmig as run, FMIG_BIN } from './fmig-run.js';
 
-export const FMIG_BIN = fileURLToPath(new URL('../../bin/fmig', import.meta.url));
+export { FMIG_BIN };
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
@@ -30,16 +32,13 @@ export function cliEnv(extra = {}) {
   return { ...env, NO_COLOR: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', ...extra };
 }
 
-/** Runs `node bin/fmig ...args` in `cwd`; resolves with `{ code, stdout, stderr }`, never rejects on a non-zero exit. */
-export function runFmig(cwd, args, { env = cliEnv() } = {}) {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [FMIG_BIN, ...args], { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') return reject(err);
-      resolve({ code: err ? err.code : 0, stdout, stderr });
-    });
-  });
+/**
+ * Runs fmig with `args` in `cwd`; resolves with `{ code, stdout, stderr }`, never rejects on a
+ * non-zero exit. In this process unless `{ process: true }` (see fmig-run.js).
+ */
+export function runFmig(cwd, args, { env = cliEnv(), process: real = false } = {}) {
+  return run(cwd, args, { env, process: real });
 }
-
 
 /** A fresh temp directory, removed by `removeProjects()`. */
 export const tempDir = (prefix = 'fmig-engine-') => makeTemp(prefix);
@@ -87,10 +86,14 @@ export async function project(revisions = {}, { toml = 'dir = "sql"\n', files = 
       await p.write(out);
     },
     read: (rel) => readFile(path.join(dir, rel), 'utf8'),
-    /** Runs fmig in the project; `--json` output is parsed into `json`. */
+    /**
+     * Runs fmig in the project; `--json` output is parsed into `json`. A last argument of
+     * options: `cwd`, `env`, `process: true` for a process of its own (signals, exit
+     * behaviour); otherwise it runs in this process (fmig-run.js).
+     */
     async fmig(...args) {
       const opts = args.length && typeof args[args.length - 1] === 'object' ? args.pop() : {};
-      const r = await runFmig(opts.cwd ?? dir, args, { env: opts.env ?? cliEnv() });
+      const r = await runFmig(opts.cwd ?? dir, args, { env: opts.env ?? cliEnv(), process: !!opts.process });
       let json;
       if (args.includes('--json')) {
         try {
@@ -100,6 +103,11 @@ export async function project(revisions = {}, { toml = 'dir = "sql"\n', files = 
         }
       }
       return { ...r, json };
+    },
+    /** p.fmig as `node bin/fmig`, always a process of its own. */
+    fmigProcess: (...args) => {
+      const opts = args.length && typeof args[args.length - 1] === 'object' ? args.pop() : {};
+      return p.fmig(...args, { ...opts, process: true });
     },
   };
   await p.write({ 'migrate.toml': toml, ...revisionFiles(revisions), ...files });
@@ -114,13 +122,35 @@ export async function repositoryCopy() {
   return p;
 }
 
+let noSql;
+
+/**
+ * An empty folder, as the SQL folder of inspect(): on the embedded database it loads the
+ * extensions the database has (its state file says which), as fmig does for a folder that
+ * names none, instead of every contrib extension (about half the cost of an open).
+ */
+function emptySqlDir() {
+  if (!noSql) {
+    noSql = mkdtempSync(path.join(os.tmpdir(), 'fmig-inspect-'));
+    process.on('exit', () => rmSync(noSql, { recursive: true, force: true }));
+  }
+  return noSql;
+}
+
 /**
  * Opens the database at `url` directly (not through the CLI), runs `fn(db)`, closes it. On the
  * embedded database, closing records the default ledger in the state file as fmig does, so the
- * CLI's next run with nothing to write need not start the database.
+ * CLI's next run with nothing to write need not start the database. The extensions loaded are
+ * those installed (see emptySqlDir): `fn` cannot create one that is not.
  */
 export async function inspect(url, fn) {
-  const db = await openDatabase(url, { baseDir: os.tmpdir(), lockTimeoutMs: 10000, statementTimeoutMs: 0, ledger: { schema: 'public', table: 'fmig_ledger' } });
+  const db = await openDatabase(url, {
+    baseDir: os.tmpdir(),
+    lockTimeoutMs: 10000,
+    statementTimeoutMs: 0,
+    ledger: { schema: 'public', table: 'fmig_ledger' },
+    sqlDir: emptySqlDir(),
+  });
   try {
     return await fn(db);
   } finally {

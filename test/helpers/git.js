@@ -12,11 +12,11 @@
 //   await repo.fmig('verify', '--json')  →  { code, stdout, stderr, json }
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile, readFile, unlink } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { tempDir as makeTemp, removeTemps } from './temp.js';
+import { runFmig, FMIG_BIN } from './fmig-run.js';
 
-export const FMIG_BIN = fileURLToPath(new URL('../../bin/fmig', import.meta.url));
+export { FMIG_BIN };
 
 let clock = Date.UTC(2026, 0, 2, 10, 0, 0);
 
@@ -100,10 +100,13 @@ export function makeRepo(dir) {
       if (s.commit) await repo.commit(s.commit, { message: s.message, author: s.author });
       if (s.merge) await repo.git('merge', '-q', '--no-ff', '--no-edit', '-m', s.message ?? `Merge branch '${s.merge}'`, s.merge);
     },
-    /** Runs the fmig CLI as a user would, in `cwd` (default: the repository). */
+    /**
+     * Runs the fmig CLI as a user would, in `cwd` (default: the repository): in this process,
+     * or with `{ process: true }` as a process of its own (fmig-run.js).
+     */
     async fmig(...args) {
       const opts = typeof args[args.length - 1] === 'object' ? args.pop() : {};
-      const r = await run(process.execPath, [FMIG_BIN, ...args], { cwd: opts.cwd ?? dir, env: identity(repo.author) });
+      const r = await runFmig(opts.cwd ?? dir, args, { env: identity(repo.author), process: !!opts.process });
       let json;
       if (args.includes('--json')) json = JSON.parse(r.stdout);
       return { ...r, json };

@@ -75,7 +75,7 @@ forEachTarget('faults: fmig\'s own lock', (test, { target, fresh }) => {
         async () =>
           pglite
             ? fs.existsSync(`${url.slice('pglite://'.length)}.lock`)
-            : (await inspect(url, (db) => db.query(`select 1 from pg_locks where locktype = 'advisory' and granted`))).length > 0,
+            : (await inspect(url, (db) => db.query(`select 1 from pg_locks where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())`))).length > 0,
         'the first fmig to take the lock',
       );
       const p2 = await project({ '001_slow': { up: 'create table other ();', down: 'drop table other;' } });

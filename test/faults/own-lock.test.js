@@ -5,9 +5,10 @@
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import os from 'node:os';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { startFmig, until } from '../helpers/background.js';
 import { forEachTarget } from '../helpers/databases.js';
-import { cliEnv, FMIG_BIN, inspect, project, removeProjects, state } from '../helpers/cli.js';
+import { inspect, project, removeProjects, state } from '../helpers/cli.js';
 
 const PROCESSES = 8;
 // Each round adds revisions and starts every process together. FMIG_TEST_LOCK_ROUNDS=20 for the long run.
@@ -19,24 +20,8 @@ const revision = (n) => {
   return [`${id}_t${id}`, { up: `create table t${id} (id int);\ninsert into t${id} values (${n});\n`, down: `drop table t${id};\n` }];
 };
 
-/** Starts fmig in the background; `done` resolves to { code, stdout, stderr }. */
-function start(dir, args) {
-  const child = spawn(process.execPath, [FMIG_BIN, ...args], { cwd: dir, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return { child, done: new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr }))) };
-}
 
 /** Resolves once `check()` is true, polling. */
-async function until(check, what) {
-  for (let i = 0; i < 1200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 forEachTarget('faults: fmig\'s own lock', (test, { target, fresh }) => {
   const pglite = target.kind === 'pglite';
@@ -68,7 +53,7 @@ forEachTarget('faults: fmig\'s own lock', (test, { target, fresh }) => {
   test('a lock held past --lock-wait: exit 3, naming the holder (pid, host, command, since when); nothing changed', async () => {
     const { url } = await fresh();
     const p = await project({ '001_slow': { up: 'select pg_sleep(30);\ncreate table slow ();\n', down: 'drop table slow;' } }, { toml: 'dir = "sql"\n[database]\nlock_timeout = "0"\n' });
-    const holder = start(p.dir, ['up', '--url', url]);
+    const holder = startFmig(p.dir, ['up', '--url', url]);
     try {
       // The holder has the lock once its lock file exists (PGlite) or its advisory lock shows (server).
       await until(

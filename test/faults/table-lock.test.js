@@ -4,10 +4,10 @@
 // waiting takes the lock over (saying from whom) and applies the rest.
 import * as assert from 'uvu/assert';
 import os from 'node:os';
-import { spawn } from 'node:child_process';
+import { startFmig, until } from '../helpers/background.js';
 import { forEachTarget } from '../helpers/databases.js';
 import { openDatabase } from '../../dist/adapters/db/open.js';
-import { cliEnv, FMIG_BIN, inspect, project, removeProjects, state } from '../helpers/cli.js';
+import { inspect, project, removeProjects, state } from '../helpers/cli.js';
 
 const PROCESSES = 4;
 // The default lease (30s, heartbeat 10s) where processes run side by side: on a starved machine a
@@ -21,22 +21,7 @@ const revision = (n) => {
   return [`${id}_t${id}`, { up: `create table t${id} (id int);\ninsert into t${id} values (${n});\n`, down: `drop table t${id};\n` }];
 };
 
-function start(dir, args) {
-  const child = spawn(process.execPath, [FMIG_BIN, ...args], { cwd: dir, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return { child, done: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }))) };
-}
 
-async function until(check, what) {
-  for (let i = 0; i < 1200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 forEachTarget('faults: lock = "table"', (test, { target, fresh }) => {
   if (target.kind !== 'postgres') return; // the embedded database's lock is its lock file, whatever lock says
@@ -72,7 +57,7 @@ forEachTarget('faults: lock = "table"', (test, { target, fresh }) => {
       { '001_a': { up: 'select pg_sleep(60) from gate where slow;\ncreate table a ();\n', down: 'drop table a;' }, '002_b': { up: 'create table b ();', down: 'drop table b;' } },
       { toml: SHORT_LEASE },
     );
-    const holder = start(p.dir, ['up', '--url', url]);
+    const holder = startFmig(p.dir, ['up', '--url', url]);
     let waiter;
     try {
       await until(async () => (await inspect(url, (db) => db.query(`select 1 from pg_stat_activity where wait_event = 'PgSleep' and datname = current_database()`))).length > 0, 'the holder to be in its revision');
@@ -81,7 +66,7 @@ forEachTarget('faults: lock = "table"', (test, { target, fresh }) => {
       holder.child.kill('SIGKILL');
       assert.is((await holder.done).signal, 'SIGKILL');
       await inspect(url, (db) => db.exec('update gate set slow = false'));
-      waiter = start(p.dir, ['up', '--url', url]);
+      waiter = startFmig(p.dir, ['up', '--url', url]);
       const r = await waiter.done;
       assert.is(r.code, 0, r.stderr);
       assert.match(r.stderr, `warning: took over fmig's lock from pid ${holder.child.pid} on host ${os.hostname()} (fmig up --url `);
@@ -107,13 +92,13 @@ forEachTarget('faults: lock = "table"', (test, { target, fresh }) => {
       { '001_a': { up: 'select pg_advisory_xact_lock(4242) from gate where slow;\ninsert into audit values (1);\n', down: 'delete from audit;' }, '002_b': { up: 'create table b ();', down: 'drop table b;' } },
       { toml: SHORT_LEASE },
     );
-    const holder = start(p.dir, ['up', '--url', url]);
+    const holder = startFmig(p.dir, ['up', '--url', url]);
     let waiter;
     try {
       await until(async () => (await inspect(url, (db) => db.query(`select 1 from pg_stat_activity where wait_event = 'advisory' and datname = current_database()`))).length > 0, 'the holder to wait in its revision');
       holder.child.kill('SIGSTOP');
       await inspect(url, (db) => db.exec('update gate set slow = false'));
-      waiter = start(p.dir, ['up', '--url', url]);
+      waiter = startFmig(p.dir, ['up', '--url', url]);
       const w = await waiter.done;
       assert.is(w.code, 0, w.stderr);
       assert.match(w.stderr, `took over fmig's lock from pid ${holder.child.pid}`);
@@ -141,7 +126,7 @@ forEachTarget('faults: lock = "table"', (test, { target, fresh }) => {
   test('a lock held past --lock-wait: exit 3, naming the holder and its lease', async () => {
     const { url } = await fresh();
     const p = await project({ '001_slow': { up: 'select pg_sleep(60);\n', down: 'select 1;' } }, { toml: TOML });
-    const holder = start(p.dir, ['up', '--url', url]);
+    const holder = startFmig(p.dir, ['up', '--url', url]);
     try {
       await until(async () => (await inspect(url, (db) => db.query(`select 1 from pg_stat_activity where wait_event = 'PgSleep' and datname = current_database()`))).length > 0, 'the holder');
       const r = await p.fmig('up', '--url', url, '--lock-wait', '1s');

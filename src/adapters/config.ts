@@ -121,7 +121,8 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     lint,
     targets,
     folders,
-    backup: { ...backup, dir: path.resolve(root, backup.dir) },
+    // A pg_dump named by a path (with a /) is relative to migrate.toml, like dir; a bare name is looked up on PATH.
+    backup: { ...backup, dir: path.resolve(root, backup.dir), pgDump: backup.pgDump?.includes('/') ? path.resolve(root, backup.pgDump) : backup.pgDump },
   };
 }
 

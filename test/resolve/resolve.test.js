@@ -63,7 +63,7 @@ forEachTarget('resolve', (test, { target, fresh }) => {
     assert.is(await repo.read('sql/000004_b.up.sql'), '-- fmig:parent 000003\ncreate table t000002 (id int);\n');
     assert.is(await repo.read('sql/000004_b.down.sql'), 'drop table t000002;\n');
     assert.not.ok(existsSync(path.join(repo.dir, 'sql/000002_b.up.sql')));
-    assert.not.ok(existsSync(path.join(repo.dir, '.fmig')), 'resolve does not create the embedded database');
+    assert.not.ok(existsSync(path.join(repo.dir, '.fmig/pglite')), 'resolve does not create the embedded database');
     // Renamed with git mv and the edit staged: nothing left unstaged.
     assert.is(await repo.git('diff', '--name-only'), '');
     assert.equal((await repo.git('diff', '--cached', '--name-only', '--no-renames')).split('\n').sort(), [

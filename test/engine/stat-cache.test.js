@@ -10,6 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freshDatabase, targets } from '../helpers/databases.js';
 import { project, removeProjects, state } from '../helpers/cli.js';
+import { loadHasher } from '../../dist/core/checksum.js';
+
+const hash = await loadHasher();
 
 // The cache does not depend on the database: one target is enough, the server when there is one (quicker to start).
 const target = targets[targets.length - 1];
@@ -47,6 +50,7 @@ function forgeCache(cacheFile, edit) {
   const nl = text.indexOf('\n');
   const [magic, version, , dir] = text.slice(0, nl).split(' ');
   const body = edit(text.slice(nl + 1));
+  assert.is.not(body, text.slice(nl + 1), 'the cache had the entry to forge');
   fs.writeFileSync(cacheFile, `${magic} ${version} ${crypto.createHash('sha1').update(body).digest('hex')} ${dir}\n${body}`);
 }
 
@@ -102,8 +106,9 @@ test('a racily clean entry (the file not older than the cache file) is not trust
   const { p, cacheFile, upFile } = await applied();
   forgeCache(cacheFile, wrongChecksum);
   // The cache file as old as the revision file: written, for all fmig knows, in the tick the file changed.
-  const st = fs.statSync(upFile);
-  fs.utimesSync(cacheFile, st.atime, st.mtime);
+  // touch -r copies the times to the nanosecond (a Date rounds to the millisecond, possibly up).
+  execFileSync('touch', ['-r', upFile, cacheFile]);
+  assert.is(fs.statSync(cacheFile, { bigint: true }).mtimeNs, fs.statSync(upFile, { bigint: true }).mtimeNs);
   const r = await p.fmig('up');
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, 'nothing to apply');
@@ -120,16 +125,24 @@ test('a damaged cache, one of another version and one of another folder are igno
     const r = await p.fmig('up');
     assert.is(r.code, 0, `${JSON.stringify(text.slice(0, 80))}: ${r.stderr}`);
     assert.match(r.stdout, 'nothing to apply');
-    // Rewritten: a valid cache of this folder again, each entry one the good cache had (an entry
-    // whose file is too recent to be trusted may be left out until a later run).
+    // Rewritten: a valid cache of this folder again, each entry true of its file as it is now
+    // (an entry whose file is too recent to be trusted may be left out until a later run, and
+    // one the first up left out may be there now).
     const now = fs.readFileSync(cacheFile, 'utf8');
     const [head, ...entries] = now.split('\n').filter(Boolean);
     assert.match(head, /^fmig-stat-cache 1 [0-9a-f]{40} "/);
     assert.is(head.slice(head.indexOf('"')), good.slice(0, nl).slice(good.indexOf('"')), 'a cache of this folder');
     assert.ok(entries.length > 0, 'the cache was written again');
-    for (const e of entries) assert.ok(good.split('\n').includes(e), `an entry of the good cache: ${e}`);
+    for (const e of entries) assert.is(e, trueEntry(p.dir, e.split('\t')[0]), 'an entry that describes its file');
   }
 });
+
+/** The cache line that describes `sql/<name>` as it is now (stat fields, checksum, no CRs, no header). */
+function trueEntry(dir, name) {
+  const file = path.join(dir, 'sql', name);
+  const st = fs.statSync(file, { bigint: true });
+  return [name, st.size, st.mtimeNs, st.ctimeNs, st.ino, st.dev, hash(fs.readFileSync(file)), 0].join('\t');
+}
 
 test('a revision to apply runs with its whole text, not the summary the cache knows', async () => {
   const { p, cacheFile, url } = await applied();

@@ -1,11 +1,13 @@
 // Makes dist/pglite-template-<PGlite version>.bin: an initialised data directory that the first
-// run in a project unpacks instead of running initdb (src/adapters/db/pglite-template.ts).
-// Skipped when the file for this PGlite version is there; older ones are removed.
+// run in a project unpacks instead of running initdb, and dist/pglite-memory-<version>.tar.gz,
+// the same as PGlite's own dump, that an in-memory database loads instead of running initdb
+// (src/adapters/db/pglite-template.ts). Each is skipped when the file for this PGlite version is
+// there; older ones are removed.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { packTemplate, templateFile } from '../dist/adapters/db/pglite-template.js';
+import { memoryTemplateFile, packTemplate, templateFile } from '../dist/adapters/db/pglite-template.js';
 
 const dist = new URL('../dist/', import.meta.url).pathname;
 const file = templateFile(dist);
@@ -20,6 +22,17 @@ if (!fs.existsSync(file)) {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
+const memory = memoryTemplateFile(dist);
+if (!fs.existsSync(memory)) {
+  const db = await PGlite.create();
+  try {
+    await db.exec('CHECKPOINT');
+    fs.writeFileSync(`${memory}.${process.pid}.tmp`, Buffer.from(await (await db.dumpDataDir('gzip')).arrayBuffer()));
+    fs.renameSync(`${memory}.${process.pid}.tmp`, memory);
+  } finally {
+    await db.close();
+  }
+}
 for (const name of fs.readdirSync(dist)) {
-  if (/^pglite-template-.*\.bin(\.\d+\.tmp)?$/.test(name) && path.join(dist, name) !== file) fs.rmSync(path.join(dist, name), { force: true });
+  if (/^pglite-(template-.*\.bin|memory-.*\.tar\.gz)(\.\d+\.tmp)?$/.test(name) && ![file, memory].includes(path.join(dist, name))) fs.rmSync(path.join(dist, name), { force: true });
 }

@@ -33,15 +33,38 @@ export function pgliteVersion(): string {
   return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
 }
 
-/** Where the template for this PGlite version is looked for: dist/, seen from the bundle (dist/cli/) or from the compiled module (dist/adapters/db/). */
-function candidates(version: string): string[] {
-  const name = `pglite-template-${version}.bin`;
+/** Where a file made for this PGlite version is looked for: dist/, seen from the bundle (dist/cli/) or from the compiled module (dist/adapters/db/). */
+function candidates(name: string): string[] {
   return ['../', '../../'].map((up) => new URL(up + name, import.meta.url).pathname);
 }
 
 /** The template's file name in `distDir` for this PGlite version. */
 export function templateFile(distDir: string): string {
   return path.join(distDir, `pglite-template-${pgliteVersion()}.bin`);
+}
+
+/**
+ * The in-memory template's file name in `distDir` for this PGlite version: the same initialised
+ * data directory as PGlite's own dump (`dumpDataDir`, a gzipped tar), which PGlite loads into
+ * an in-memory database (`loadDataDir`) instead of running initdb: about 0.5 s instead of 1.8 s
+ * for every `check`, autogenerate and commutativity replay.
+ */
+export function memoryTemplateFile(distDir: string): string {
+  return path.join(distDir, `pglite-memory-${pgliteVersion()}.tar.gz`);
+}
+
+/** The in-memory template as PGlite's `loadDataDir` takes it (a tar, unpacked here: zlib is quicker than PGlite's own gunzip); null when there is none for this PGlite version. */
+export function memoryTemplate(): Blob | null {
+  for (const file of candidates(path.basename(memoryTemplateFile('')))) {
+    let packed: Buffer;
+    try {
+      packed = readFileSync(file);
+    } catch {
+      continue; // not there: the next place, or initdb
+    }
+    return new Blob([gunzipSync(packed)]);
+  }
+  return null;
 }
 
 /** Packs the data directory `src` into `file`. */
@@ -78,7 +101,7 @@ export function packTemplate(src: string, file: string): void {
 export function unpackTemplate(dest: string): boolean {
   const version = pgliteVersion();
   let packed: Buffer | undefined;
-  for (const file of candidates(version)) {
+  for (const file of candidates(`pglite-template-${version}.bin`)) {
     try {
       packed = readFileSync(file);
       break;

@@ -15,7 +15,7 @@ import { PGlite, types } from '@electric-sql/pglite';
 import { ScriptFailed, type Driver, type OpenOptions, type Session } from './driver.js';
 import { acquireLockFile } from './lockfile.js';
 import { CONTRIB, loadContrib, type ContribName } from './pglite-extensions.js';
-import { unpackTemplate } from './pglite-template.js';
+import { memoryTemplate, unpackTemplate } from './pglite-template.js';
 import { UnreachableError } from '../../core/errors.js';
 
 /**
@@ -61,7 +61,10 @@ export interface PgliteOpen {
 /** Opens PGlite in memory (`dir` null) or in `dir` (absolute), creating it on first use; `label` names it in messages. */
 export async function openPglite(dir: string | null, label: string, opts: OpenOptions, how: PgliteOpen = {}): Promise<Driver> {
   const options = (names: readonly ContribName[] | undefined) => loadContrib(names ?? how.extensions ?? CONTRIB).then((extensions) => ({ parsers, extensions, startParams: START_PARAMS }));
-  if (dir === null) return wrap(await PGlite.create(await options(undefined)), 'pglite://memory', () => {}, {});
+  if (dir === null) {
+    const loadDataDir = memoryTemplate() ?? undefined;
+    return wrap(await PGlite.create({ ...(await options(undefined)), loadDataDir }), 'pglite://memory', () => {}, {});
+  }
   baselineWasmOnly();
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const notice = opts.onNotice ?? opts.onProgress;

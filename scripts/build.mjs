@@ -40,9 +40,9 @@ function install(from, to) {
   const compiled = files(from).filter((f) => !f.startsWith(`cli${path.sep}`));
   for (const f of compiled) move(path.join(from, f), path.join(to, f));
   // Compiled files of sources that are gone would otherwise linger and still be importable.
-  // The embedded database's packed template (scripts/pglite-template.mjs) is no compiled file: it stays.
+  // The embedded database's templates (scripts/pglite-template.mjs) are no compiled files: they stay.
   const keep = new Set(compiled);
-  const ours = (f) => !f.startsWith(`cli${path.sep}`) && !/^pglite-template-/.test(f);
+  const ours = (f) => !f.startsWith(`cli${path.sep}`) && !/^pglite-(template|memory)-/.test(f);
   for (const f of existsSync(to) ? files(to) : []) if (ours(f) && !keep.has(f)) rmSync(path.join(to, f));
 
   const outCli = path.join(to, 'cli');

@@ -11,26 +11,24 @@ import { memoryTemplateFile, packTemplate, templateFile } from '../dist/adapters
 
 const dist = new URL('../dist/', import.meta.url).pathname;
 const file = templateFile(dist);
-if (!fs.existsSync(file)) {
+const memory = memoryTemplateFile(dist);
+if (!fs.existsSync(file) || !fs.existsSync(memory)) {
+  // One initdb for both: the data directory as made, and PGlite's dump of it.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmig-template-'));
   try {
     const db = await PGlite.create(path.join(tmp, 'pglite'));
-    await db.close();
+    try {
+      await db.exec('CHECKPOINT');
+      const dump = Buffer.from(await (await db.dumpDataDir('gzip')).arrayBuffer());
+      fs.writeFileSync(`${memory}.${process.pid}.tmp`, dump);
+    } finally {
+      await db.close();
+    }
     packTemplate(path.join(tmp, 'pglite'), `${file}.${process.pid}.tmp`);
     fs.renameSync(`${file}.${process.pid}.tmp`, file);
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-}
-const memory = memoryTemplateFile(dist);
-if (!fs.existsSync(memory)) {
-  const db = await PGlite.create();
-  try {
-    await db.exec('CHECKPOINT');
-    fs.writeFileSync(`${memory}.${process.pid}.tmp`, Buffer.from(await (await db.dumpDataDir('gzip')).arrayBuffer()));
     fs.renameSync(`${memory}.${process.pid}.tmp`, memory);
   } finally {
-    await db.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 for (const name of fs.readdirSync(dist)) {

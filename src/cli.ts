@@ -339,7 +339,11 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
   cli.option('-q, --quiet', 'Print nothing but errors');
   cli.option('--no-color', 'No colour (there is none outside a TTY anyway)');
   let chosen: { spec: Spec; args: string[]; opts: Options } | undefined;
-  for (const spec of COMMANDS) {
+  // cac parses the arguments once per command it knows until one matches: it knows only those
+  // the arguments name (the command word is one of them), or all for help or when none is named.
+  const named = COMMANDS.filter((c) => [c.name, ...(c.aliases ?? [])].some((w) => io.argv.includes(w)));
+  const known = named.length && !io.argv.some((a) => a === '--help' || a === '-h') ? named : COMMANDS;
+  for (const spec of known) {
     const c = cli.command(spec.usage, spec.description);
     for (const a of spec.aliases ?? []) c.alias(a);
     for (const [flag, desc] of spec.options ?? []) c.option(flag, desc);

@@ -326,7 +326,7 @@ export async function main(io: Io): Promise<number> {
   }
 }
 
-async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number> {
+async function dispatch(io: Io, report: Reporter, json: boolean, everyCommand = false): Promise<number> {
   const cli = cac('fmig');
   cli.option('--config <path>', 'Use this migrate.toml instead of the one found by walking up');
   cli.option('--url <url>', 'Database URL (postgres://..., pglite://<dir>, pglite://memory)');
@@ -339,7 +339,12 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
   cli.option('-q, --quiet', 'Print nothing but errors');
   cli.option('--no-color', 'No colour (there is none outside a TTY anyway)');
   let chosen: { spec: Spec; args: string[]; opts: Options } | undefined;
-  for (const spec of COMMANDS) {
+  // cac parses the arguments once per command it knows until one matches: it knows only those
+  // the arguments name (the command word is one of them), or all for help, when none is named,
+  // or when none of those named matched (a word that was an option's value).
+  const named = everyCommand ? [] : COMMANDS.filter((c) => [c.name, ...(c.aliases ?? [])].some((w) => io.argv.includes(w)));
+  const known = named.length && !io.argv.some((a) => a === '--help' || a === '-h') ? named : COMMANDS;
+  for (const spec of known) {
     const c = cli.command(spec.usage, spec.description);
     for (const a of spec.aliases ?? []) c.alias(a);
     for (const [flag, desc] of spec.options ?? []) c.option(flag, desc);
@@ -362,6 +367,7 @@ async function dispatch(io: Io, report: Reporter, json: boolean): Promise<number
   }
   if (parsed.options.help || parsed.options.version) return 0;
   if (!cli.matchedCommand) {
+    if (known !== COMMANDS) return dispatch(io, report, json, true);
     const word = parsed.args[0];
     if (word === undefined) {
       cli.outputHelp();

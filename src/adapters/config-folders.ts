@@ -6,20 +6,27 @@
  */
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import fg from 'fast-glob';
 import type { FolderSettings } from './config-types.js';
 
-const NAMEDATALEN = 63;
+type FastGlob = typeof import('fast-glob');
 
-/** Whether `dir` is a glob rather than a folder's path. */
-export function isGlob(dir: string): boolean {
-  return fg.isDynamicPattern(dir);
+const NAMEDATALEN = 63;
+/** Every glob fast-glob recognises holds one of these; a path without any is a folder, told without loading it. */
+const GLOB_CHARS = /[*?![({\\]/;
+
+/**
+ * When `dir` is a glob rather than a folder's path: the folders it matches under `root`, sorted,
+ * each with its ledger table (problems for clashing names); null for a folder's path.
+ */
+export async function globFolders(root: string, dir: string, table: string, problems: string[]): Promise<FolderSettings[] | null> {
+  if (!GLOB_CHARS.test(dir)) return null;
+  const { default: fg } = await import('fast-glob');
+  return fg.isDynamicPattern(dir) ? matchFolders(fg, root, dir, table, problems) : null;
 }
 
-/** The folders a glob matches under `root`, sorted, each with its ledger table; problems for clashing names. */
-export function matchFolders(root: string, glob: string, table: string, problems: string[]): FolderSettings[] {
+function matchFolders(fg: FastGlob, root: string, glob: string, table: string, problems: string[]): FolderSettings[] {
   const found = fg.sync(glob, { cwd: root, onlyDirectories: true, unique: true, dot: false, ignore: ['**/node_modules/**', '**/.git/**'] }).sort();
-  const out = found.map((rel) => ({ dir: path.resolve(root, rel), label: rel, table: tableFor(table, glob, rel), project: projectDir(root, glob, rel) }));
+  const out = found.map((rel) => ({ dir: path.resolve(root, rel), label: rel, table: tableFor(fg, table, glob, rel), project: projectDir(fg, root, glob, rel) }));
   const seen = new Map<string, string>();
   for (const f of out) {
     const other = seen.get(f.table);
@@ -36,7 +43,7 @@ export function currentFolder(folders: FolderSettings[], cwd: string): FolderSet
 }
 
 /** `<table>_<what the wildcards matched>`, within PostgreSQL's 63 bytes (with `_log`), a hash standing in for a long tail. */
-function tableFor(table: string, glob: string, rel: string): string {
+function tableFor(fg: FastGlob, table: string, glob: string, rel: string): string {
   const pattern = glob.replace(/\/+$/, '').split('/');
   const parts = rel.split('/');
   const varying = !pattern.includes('**') && pattern.length === parts.length ? parts.filter((_, i) => fg.isDynamicPattern(pattern[i])) : parts;
@@ -48,7 +55,7 @@ function tableFor(table: string, glob: string, rel: string): string {
 }
 
 /** The directory a folder's wildcards end in: services/billing for services/*\/sql. */
-function projectDir(root: string, glob: string, rel: string): string {
+function projectDir(fg: FastGlob, root: string, glob: string, rel: string): string {
   const pattern = glob.split('/');
   const parts = rel.split('/');
   let last = -1;

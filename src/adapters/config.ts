@@ -8,7 +8,7 @@ import { ConfigError, FmigError } from '../core/errors.js';
 import { closest } from '../core/suggest.js';
 import { parseDuration } from '../core/duration.js';
 import { readTargets } from './config-targets.js';
-import { currentFolder, isGlob, matchFolders } from './config-folders.js';
+import { currentFolder, globFolders } from './config-folders.js';
 import { DEFAULT_POSTGRES, LINT_CODES } from '../lint/codes.js';
 
 export const CONFIG_FILE = 'migrate.toml';
@@ -107,7 +107,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
   const urlProblems: string[] = [];
   const { url, urlSource } = databaseUrl(opts, () => value('database.url', database.url), root, problems, urlProblems, directUrl);
 
-  const folders = typeof dir === 'string' && dir !== '' && isGlob(dir) ? matchFolders(root, dir, tableName, problems) : null;
+  const folders = typeof dir === 'string' && dir !== '' ? await globFolders(root, dir, tableName, problems) : null;
   const here = folders ? currentFolder(folders, opts.cwd) : undefined;
   if (problems.length) throw new ConfigError(label, [...problems, ...urlProblems]);
   if (urlProblems.length) throw new FmigError('bad-url', urlProblems.join('\n'), 2);

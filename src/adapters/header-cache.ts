@@ -1,6 +1,7 @@
 /**
  * What verify keeps between runs, in `.git/fmig/header-cache`: for each git blob id, the header
- * of the revision file with that content and whether its CRs deserve a warning. Keyed by
+ * of the revision file with that content, whether its CRs deserve a warning and whether it holds
+ * a backslash (the only way into a psql meta-command, which verify then reads it for). Keyed by
  * content, an entry cannot go stale; verify consults it only for files git itself reports
  * identical to a blob, so unchanged published files need not be read at all. The body carries
  * its own checksum: a file that does not match is ignored whole, and rewritten.
@@ -12,6 +13,8 @@ import { dirname, join, resolve } from 'node:path';
 export interface CachedHeader {
   header: string;
   crlf: boolean;
+  /** The content holds a backslash: it may hold a psql meta-command. */
+  backslash: boolean;
 }
 
 export interface HeaderCache {
@@ -22,10 +25,9 @@ export interface HeaderCache {
 }
 
 // Bump when the meaning of an entry changes.
-const MAGIC = 'fmig-header-cache 1';
-// Most revision files have no header: one shared answer each way spares thousands of objects.
-const PLAIN = Object.freeze({ header: '', crlf: false });
-const PLAIN_CRLF = Object.freeze({ header: '', crlf: true });
+const MAGIC = 'fmig-header-cache 2';
+// Most revision files have no header: one shared answer per set of flags spares thousands of objects.
+const PLAIN = [0, 1, 2, 3].map((flags) => Object.freeze(entry('', flags)));
 
 /** The cache kept in `gitDir` (see findGitDir); an empty one, never saved, without one. */
 export function openHeaderCache(gitDir: string | null): HeaderCache {
@@ -85,22 +87,27 @@ function load(file: string): Map<string, string> {
   return out;
 }
 
-// A line: `<blob> <0|1>` for a file without header, `<blob> <0|1> <header as a JSON string>` otherwise.
+// A line: `<blob> <flags>` for a file without header, `<blob> <flags> <header as a JSON string>`
+// otherwise; flags is a digit, 1 for CRs worth a warning plus 2 for a backslash.
 function encode(e: CachedHeader): string {
-  return `${e.crlf ? 1 : 0}${e.header ? ` ${JSON.stringify(e.header)}` : ''}`;
+  return `${(e.crlf ? 1 : 0) + (e.backslash ? 2 : 0)}${e.header ? ` ${JSON.stringify(e.header)}` : ''}`;
 }
 
 function decode(line: string): CachedHeader | undefined {
-  if (line === '0') return PLAIN;
-  if (line === '1') return PLAIN_CRLF;
-  const crlf = line[0] === '1';
-  if (line[1] !== ' ' || (line[0] !== '0' && !crlf)) return undefined;
+  const flags = '0123'.indexOf(line[0]);
+  if (flags === -1) return undefined;
+  if (line.length === 1) return PLAIN[flags];
+  if (line[1] !== ' ') return undefined;
   try {
     const header: unknown = JSON.parse(line.slice(2));
-    return typeof header === 'string' ? { header, crlf } : undefined;
+    return typeof header === 'string' ? entry(header, flags) : undefined;
   } catch {
     return undefined;
   }
+}
+
+function entry(header: string, flags: number): CachedHeader {
+  return { header, crlf: (flags & 1) !== 0, backslash: (flags & 2) !== 0 };
 }
 
 function sha1(text: string): string {

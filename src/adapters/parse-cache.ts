@@ -1,8 +1,9 @@
 /**
  * Parse trees verify keeps between runs, in `.git/fmig/parse-cache`: for each git blob id of a
- * revision file it linted, the file's statements as PostgreSQL's parser returned them. Keyed by
- * content, an entry cannot go stale; a pre-commit hook re-running verify on the same new
- * revisions then need not load the parser at all (its wasm costs more than the rest of verify).
+ * revision file it linted, or of a text the commutation judgement parsed (commands/commute.ts),
+ * the statements as PostgreSQL's parser returned them. Keyed by content, an entry cannot go
+ * stale; a pre-commit hook re-running verify on the same new revisions, or a judgement of heads
+ * judged before, then need not load the parser at all (its wasm costs more than the rest of verify).
  * Only the entries of the latest runs are kept. The body carries its own checksum and the fmig
  * version that wrote it: anything else is ignored whole, and rewritten.
  */

@@ -5,7 +5,9 @@
  * compared. Used by `fmig verify --against` and `fmig resolve`.
  */
 import type { Config } from '../adapters/config-types.js';
-import { catBlobs } from '../adapters/git-tree.js';
+import { blobId, catBlobs } from '../adapters/git-tree.js';
+import { findGitDir } from '../adapters/header-cache.js';
+import { openParseCache } from '../adapters/parse-cache.js';
 import { loadHasher } from '../core/checksum.js';
 import type { Finding } from '../core/findings.js';
 import { parseFolder, type Folder } from '../core/folder.js';
@@ -19,7 +21,18 @@ import { replayOutcome } from './replay.js';
 
 /** The judgement of every pair of `heads` (in that order: the first pair's A is `heads[0]`). `shown` names a revision file for people. */
 export async function judgeHeads(ctx: Context, config: Config, folder: Folder, heads: readonly string[], shown: (name: string) => string): Promise<Judgement[]> {
-  const { parseStatements } = await import('../sql/parse.js');
+  // Parse trees as verify keeps them (adapters/parse-cache.ts), keyed by the blob id of the text
+  // parsed: a judgement whose files were parsed before loads no parser.
+  const cache = openParseCache(findGitDir(config.root));
+  const parseStatements = async (text: string) => {
+    const key = blobId(Buffer.from(text));
+    let statements = cache.get(key);
+    if (!statements) {
+      statements = await (await import('../sql/parse.js')).parseStatements(text);
+      cache.set(key, statements);
+    }
+    return statements;
+  };
   const perRevision = new Map<string, Omit<SideObjects, 'head'>>();
   const read = async (id: string) => {
     const known = perRevision.get(id);
@@ -48,21 +61,25 @@ export async function judgeHeads(ctx: Context, config: Config, folder: Folder, h
   };
 
   const out: Judgement[] = [];
-  for (const d of divergences(folder.graph, heads)) {
-    const [a, b] = [await side(d.a.head, d.a.revisions), await side(d.b.head, d.b.revisions)];
-    const j: Judgement = {
-      a: { ...d.a, touches: summary(a) },
-      b: { ...d.b, touches: summary(b) },
-      file: shown(folder.byId.get(d.b.head)!.up.name),
-      shared: sharedObjects(a, b),
-    };
-    if (j.shared.length) {
-      const revs = (ids: string[]) => ids.map((id) => folder.byId.get(id)!);
-      const ab = await replayOutcome(ctx, config, revs([...d.base, ...d.a.revisions, ...d.b.revisions]));
-      const ba = await replayOutcome(ctx, config, revs([...d.base, ...d.b.revisions, ...d.a.revisions]));
-      j.verdict = judge(ab.outcome, ba.outcome);
+  try {
+    for (const d of divergences(folder.graph, heads)) {
+      const [a, b] = [await side(d.a.head, d.a.revisions), await side(d.b.head, d.b.revisions)];
+      const j: Judgement = {
+        a: { ...d.a, touches: summary(a) },
+        b: { ...d.b, touches: summary(b) },
+        file: shown(folder.byId.get(d.b.head)!.up.name),
+        shared: sharedObjects(a, b),
+      };
+      if (j.shared.length) {
+        const revs = (ids: string[]) => ids.map((id) => folder.byId.get(id)!);
+        const ab = await replayOutcome(ctx, config, revs([...d.base, ...d.a.revisions, ...d.b.revisions]));
+        const ba = await replayOutcome(ctx, config, revs([...d.base, ...d.b.revisions, ...d.a.revisions]));
+        j.verdict = judge(ab.outcome, ba.outcome);
+      }
+      out.push(j);
     }
-    out.push(j);
+  } finally {
+    cache.save();
   }
   return out;
 }

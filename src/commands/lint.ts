@@ -46,9 +46,12 @@ export async function lintRevisions(o: LintInput): Promise<LintOutput> {
   const chosen = order.filter((r) => o.all || !published.has(r.up.name));
   if (!chosen.length) return { findings: [], ignored: [], skipped: [] };
 
-  const [{ lintFile }, { LintContext }, texts] = await Promise.all([import('../lint/rules.js'), import('../lint/context.js'), readTexts(o, chosen.map((r) => r.up.name))]);
-  const blobs = new Map(o.files.map((f) => [f.name, f.blob]));
-  const cache = openParseCache(blobs.size && [...blobs.values()].some(Boolean) ? findGitDir(o.config.root) : null);
+  // The chosen files only: the folder may hold thousands.
+  const wanted = new Set(chosen.map((r) => r.up.name));
+  const files = new Map(o.files.filter((f) => wanted.has(f.name)).map((f) => [f.name, f]));
+  const [{ lintFile }, { LintContext }, texts] = await Promise.all([import('../lint/rules.js'), import('../lint/context.js'), readTexts(o, files, [...wanted])]);
+  const blobs = new Map([...files].map(([name, f]) => [name, f.blob]));
+  const cache = openParseCache([...blobs.values()].some(Boolean) ? findGitDir(o.config.root) : null);
   const settings = { postgres: o.config.lint.postgres, rules: o.config.lint.rules, lockTimeoutOff: o.config.database.lockTimeoutMs === 0 };
   const ctx = new LintContext();
   const out: LintOutput = { findings: [], ignored: [], skipped: [] };
@@ -75,9 +78,8 @@ async function parse(text: string): Promise<ParsedStatement[]> {
   return (await import('../sql/parse.js')).parseStatements(text);
 }
 
-/** The full text of each named file: from the bytes verify read, else the index's blob (`--staged`) or the working tree. */
-async function readTexts(o: LintInput, names: string[]): Promise<Map<string, string>> {
-  const byName = new Map(o.files.map((f) => [f.name, f]));
+/** The full text of each named file (`byName`: those verify read, by name): from its bytes, else the index's blob (`--staged`) or the working tree. */
+async function readTexts(o: LintInput, byName: ReadonlyMap<string, LintInput['files'][number]>, names: string[]): Promise<Map<string, string>> {
   const texts = new Map<string, string>();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b).replace(/^\uFEFF/, '');
   const fromBlob: [string, string][] = [];

@@ -11,8 +11,11 @@ import type { Skipped } from '../core/findings.js';
 import { publishedState, type PublishedState } from '../core/verify-rules.js';
 import { blobId, catBlobs, diffWorking, folderBefore, isShallow, lsFiles, lsTree, mergeBase, probe } from '../adapters/git-tree.js';
 
-/** A file here with its blob id: its bytes, or its summary when git vouches for its content and an earlier run read it. */
-export type HereFile = (SourceFile | FileSummary) & { blob: string };
+/**
+ * A file here with its blob id: its bytes, or its summary when git vouches for its content and an
+ * earlier run read it (then with whether the content holds a backslash, see metaCommands in verify.ts).
+ */
+export type HereFile = (SourceFile | (FileSummary & { backslash: boolean })) & { blob: string };
 
 export interface GitView {
   /** The folder as checked: working tree, or the index with `--staged`. */
@@ -97,7 +100,7 @@ export async function readGit(o: ReadOptions): Promise<GitView | { skipped: Skip
     for (const [name, blob] of index.files) {
       blobs.set(name, blob);
       const hit = cache?.get(blob);
-      if (hit) here.push({ name, blob, header: hit.header, checksum: '', crlf: hit.crlf });
+      if (hit) here.push({ name, blob, header: hit.header, checksum: '', crlf: hit.crlf, backslash: hit.backslash });
       else wanted.push([name, blob]);
     }
     const stored = await catBlobs(o.root, wanted.map(([, blob]) => blob));
@@ -113,7 +116,7 @@ export async function readGit(o: ReadOptions): Promise<GitView | { skipped: Skip
       const hit = unchanged ? cache?.get(same) : undefined;
       if (hit) {
         blobs.set(name, same!);
-        here.push({ name, blob: same!, header: hit.header, checksum: '', crlf: hit.crlf });
+        here.push({ name, blob: same!, header: hit.header, checksum: '', crlf: hit.crlf, backslash: hit.backslash });
         continue;
       }
       const bytes = readFileSync(join(o.dir, name));
@@ -181,7 +184,7 @@ function sqlNames(dir: string): string[] {
 /** Records the header of a blob's content; `filtered` when git's filters changed its line endings (no CRLF warning then). */
 function learn(cache: HeaderCache | null, blob: string, name: string, bytes: Uint8Array, filtered: boolean): void {
   const s = cache && summarise({ name, bytes }, noChecksum);
-  if (s) cache!.set(blob, { header: s.header, crlf: s.crlf && !filtered });
+  if (s) cache!.set(blob, { header: s.header, crlf: s.crlf && !filtered, backslash: bytes.includes(0x5c) });
 }
 
 const noChecksum = (): string => '';

@@ -1,5 +1,6 @@
 /** `fmig verify` (SPEC section 7): catches migration mistakes in git, before they reach a database. */
-import { relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import type { Config } from '../adapters/config-types.js';
 import { folderExists, readFolder } from '../adapters/files.js';
 import { originIn } from '../adapters/git.js';
@@ -66,7 +67,7 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
     }
     const normalised = new Set(view?.normalised.map((n) => join(dirRel, n)));
     findings.push(...crlfFindings(folder, dirRel, dirRel === '.' ? '' : dirRel).filter((f) => !normalised.has(f.file)));
-    findings.push(...(await metaCommands(files, config.dir, dirRel)));
+    findings.push(...(await metaCommands(config.root, files, config.dir, dirRel, !!opts.staged)));
     const lint = await lintRevisions({ config, folder, dirRel, files, published: view?.state?.published ?? null, unknownWhy: read.skipped.find((k) => k.check === 'published')?.reason, all: !!opts.all, staged: !!opts.staged });
     findings.push(...lint.findings);
     skipped.push(...lint.skipped);
@@ -104,15 +105,27 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
 }
 
 /**
- * Files holding psql meta-commands. Summaries keep only headers, so the texts are then read
- * from the working tree; only files with a backslash in them are scanned.
+ * Files holding psql meta-commands. Only a file with a backslash can hold one: those read are
+ * scanned, and of the summaries (unchanged files known from the header cache) only those the cache
+ * says hold a backslash are read, from the index with `--staged`, else from the working tree.
  */
-async function metaCommands(files: readonly (SourceFile | FileSummary)[], dir: string, dirRel: string): Promise<Finding[]> {
-  const sources = files.every((f) => 'bytes' in f) ? (files as SourceFile[]) : folderExists(dir) ? readFolder(dir) : [];
-  const texts = sources
-    .filter((f) => f.bytes.includes(0x5c))
-    .map((f) => ({ name: f.name, text: new TextDecoder().decode(f.bytes).replace(/^\uFEFF/, '') }));
+async function metaCommands(root: string, files: readonly (SourceFile | HereFile)[], dir: string, dirRel: string, staged: boolean): Promise<Finding[]> {
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b).replace(/^\uFEFF/, '');
+  const texts: { name: string; text: string }[] = [];
+  const unread: HereFile[] = [];
+  for (const f of files) {
+    if ('bytes' in f) {
+      if (f.bytes.includes(0x5c)) texts.push({ name: f.name, text: decode(f.bytes) });
+    } else if (f.backslash) unread.push(f);
+  }
+  if (unread.length && staged) {
+    const blobs = await catBlobs(root, unread.map((f) => f.blob));
+    for (const f of unread) texts.push({ name: f.name, text: decode(blobs.get(f.blob) ?? new Uint8Array()) });
+  } else {
+    for (const f of unread) texts.push({ name: f.name, text: decode(readFileSync(resolve(dir, f.name))) });
+  }
   if (!texts.length) return [];
+  texts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const { metaCommandFindings } = await import('../core/meta-commands.js');
   return metaCommandFindings(texts, dirRel);
 }

@@ -1,5 +1,7 @@
 // Divergent heads judged by whether they commute: `fmig verify --against` and `fmig resolve`,
 // the CLI as a child process in real temp repositories.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gitRepo, revision, cleanup } from '../helpers/git.js';
@@ -93,6 +95,29 @@ test('resolve refuses to rebase when the order changes the outcome, then accepts
   assert.match(forced.stderr, /--force: rebasing in this order all the same/);
   assert.match(forced.stdout, /moved 0002_ours's side onto the line of 0003/);
   assert.is((await repo.fmig('heads', '--json')).json.heads.length, 1);
+});
+
+test('a judgement from the caches (parse trees in .git/fmig, replays in .fmig) finds what the first found, a SQL function\'s reads included; a damaged parse cache is not believed', async () => {
+  const repo = await diverged(
+    "create function user_names() returns setof text language sql as $$ select name from users $$;\n",
+    'alter table users rename column name to full_name;\n',
+  );
+  const judged = (r) => r.json.findings.filter((f) => ['commutes', 'conflict-objects'].includes(f.code)).map((f) => [f.code, f.severity, f.message]);
+  const first = await repo.fmig('verify', '--against', 'main', '--json');
+  const [f] = only(first, 'conflict-objects');
+  assert.ok(f, first.stdout);
+  assert.match(f.message, /public\.users/);
+  const cacheFile = path.join(repo.dir, '.git', 'fmig', 'parse-cache');
+  const cached = await readFile(cacheFile, 'utf8');
+  assert.match(cached, /select name from users/, 'the function body\'s parse is kept too');
+  const second = await repo.fmig('verify', '--against', 'main', '--json');
+  assert.equal(judged(second), judged(first));
+  // The body's tree swapped for one reading nothing, without the checksum that vouches for it.
+  const tampered = cached.replace(/"relname":"users"/g, '"relname":"nothing"');
+  assert.not.equal(tampered, cached);
+  await writeFile(cacheFile, tampered);
+  const third = await repo.fmig('verify', '--against', 'main', '--json');
+  assert.equal(judged(third), judged(first));
 });
 
 test.run();

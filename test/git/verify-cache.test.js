@@ -35,7 +35,7 @@ test('a second run, from the cache, reports what the first found from the files'
   const first = await repo.fmig('verify', '--json');
   assert.equal(codes(first), EXPECTED);
   const cached = await readFile(cacheFile(repo), 'utf8');
-  assert.match(cached, /^fmig-header-cache 1 [0-9a-f]{40}\n/);
+  assert.match(cached, /^fmig-header-cache 2 [0-9a-f]{40}\n/);
   assert.match(cached, /"-- fmig:parent 0001\\n"/, 'headers are kept');
   const second = await repo.fmig('verify', '--json');
   assert.equal(codes(second), EXPECTED);
@@ -88,6 +88,21 @@ test('--staged reads the index through the cache and still sees a staged edit', 
   await repo.git('add', 'sql/0003_c.up.sql');
   r = await repo.fmig('verify', '--staged', '--json');
   assert.equal(codes(r), [['published-edited', 'sql/0003_c.up.sql'], ['crlf', 'sql/0001_a.up.sql']]);
+});
+
+test('a published file holding a psql meta-command is still reported when the cache vouches for it', async () => {
+  const repo = await gitRepo({
+    files: { ...TOML, ...revision('0001', 'a', 'create table a();\n\\connect other\n'), ...revision('0002', 'b', "create table b();\nselect 'a \\ in a string';\n") },
+    steps: [{ branch: 'feature' }],
+  });
+  const expected = [['psql-meta-command', 'sql/0001_a.up.sql']];
+  for (const args of [[], [], ['--staged'], ['--staged']]) {
+    const r = await repo.fmig('verify', ...args, '--json');
+    assert.equal(codes(r), expected, args.join(' '));
+    assert.is(r.code, 1);
+  }
+  const cached = await readFile(cacheFile(repo), 'utf8');
+  assert.is(cached.split('\n').filter((l) => / 2$/.test(l)).length, 2, 'both files with a backslash are flagged');
 });
 
 test.run();

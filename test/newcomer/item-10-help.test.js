@@ -19,6 +19,15 @@ test('no "(default: true)" on --no-* options, in the overall help or any command
   }
 });
 
+test('a command word given as an option\'s value is not the command: the overall help still lists every command; the command after it runs', async () => {
+  const p = await project();
+  const r = await p.fmig('--lock-wait', 'status', { process: true }); // help goes to the process's own stdout
+  assert.is(r.code, 0, r.stderr);
+  for (const name of COMMANDS) assert.match(r.stdout, new RegExp(`^\\s+${name}\\b`, 'm'), name);
+  const run = await p.fmig('--target', 'status', 'heads');
+  assert.match(run.stderr, /--target status/, 'heads ran, and complained of the target');
+});
+
 test('the overall help lists the Alembic names', async () => {
   const p = await project();
   const r = await p.fmig('--help');

@@ -294,7 +294,7 @@ function expectedDown(rows, folder) {
   return { keys: started ? [key(d), key(d + 1)] : [key(d)], started, partial: p };
 }
 
-async function run(kind, mode, folder, snaps, clean, fromMs, budgetMs) {
+async function run(kind, mode, folder, snaps, clean, fromMs, budgetMs, windowMs) {
   const target = await freshDb(kind);
   const result = { kind, mode, folder: folder.name, consistent: false, finished: false, notes: [] };
   try {
@@ -309,15 +309,20 @@ async function run(kind, mode, folder, snaps, clean, fromMs, budgetMs) {
     let ended = false;
     first.done.then(() => (ended = true));
     await lockTaken(kind, target, () => ended);
+    const locked = performance.now();
     // PGlite's lock file is taken before the embedded database starts, which takes most of a
-    // run with nothing to do: its kills wait for that first.
-    const delay = (kind === 'pglite' ? fromMs * 0.8 : 0) + Math.random() * Math.max(200, budgetMs - fromMs);
+    // run with nothing to do: its kills wait for that first. Once a run has ended before its
+    // kill, kills land within the time that run held the lock (windowMs).
+    const delay = windowMs
+      ? windowMs * (0.3 + 0.65 * Math.random())
+      : (kind === 'pglite' ? fromMs * 0.8 : 0) + Math.random() * Math.max(200, budgetMs - fromMs);
     const timer = setTimeout(() => first.child.kill('SIGKILL'), delay);
     const firstEnd = await first.done;
     clearTimeout(timer);
     result.killedAt = Math.round(performance.now() - spawned);
     result.delay = Math.round(delay);
     result.killed = firstEnd.signal === 'SIGKILL';
+    if (!result.killed) result.held = performance.now() - locked;
     if (!result.killed && firstEnd.code !== 0) result.notes.push(`the killed run exited ${firstEnd.code} on its own: ${firstEnd.out.slice(0, 300)}`);
 
     const free = await lockFree(kind, target);
@@ -395,13 +400,13 @@ for (const kind of DBS) {
       console.log(`${kind} / ${folder.name}: clean ${mode} ${Math.round(budget[mode])} ms (start-up ${Math.round(budget.start)} ms); ${KILLS[mode]} kills within it`);
       // A run that ends before its kill is not a kill: another is started, up to three times as many.
       // A run that ended before its kill was shorter than the clean one (the machine's load
-      // varies): later kills land sooner.
-      let upper = budget[mode];
+      // varies): later kills land within the shortest time such a run held the lock.
+      let window;
       for (let killed = 0, tries = 0; killed < KILLS[mode] && tries < 3 * KILLS[mode]; tries++) {
-        const r = await run(kind, mode, folder, snaps, clean, budget.start, upper);
+        const r = await run(kind, mode, folder, snaps, clean, budget.start, budget[mode], window);
         results.push(r);
         if (r.killed) killed++;
-        else upper = Math.max(budget.start + 200, budget.start + (r.delay - (kind === 'pglite' ? budget.start * 0.8 : 0)) * 0.8);
+        else window = Math.min(window ?? Infinity, r.held);
         const tag = r.consistent && r.finished ? 'ok' : 'FAIL';
         console.log(`  ${tag} ${mode} killed at ${r.killedAt} ms (${r.delay} ms after taking the lock)${r.killed ? '' : ' (had exited)'}: ${r.state}${r.notes.length ? `\n    ${r.notes.join('\n    ')}` : ''}`);
       }

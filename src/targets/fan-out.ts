@@ -152,6 +152,7 @@ export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Pr
   };
   process.setMaxListeners(Math.max(process.getMaxListeners(), jobs * 2 + 10));
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  const closeKept = (await import('../adapters/db/kept-connections.js')).keepLockConnections();
   let done = 0;
   let anyFailed = failed.length > 0;
   let results: (Outcome | undefined)[];
@@ -174,6 +175,7 @@ export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Pr
     );
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    await closeKept();
   }
   const why = stopping ? `interrupted by ${stopping}` : '--fail-fast';
   for (const [i, u] of units.entries()) {

@@ -5,9 +5,10 @@
 //   node bench/tenants.mjs              (after `npm run build` at the top)
 //
 // Environment: TENANTS (schemas, 200), JOBS (the fan-out's -j, each timed: 4,8), ROUNDS (1),
-// BENCH_PG_URL (server, postgres://root@127.0.0.1:5432; a user that may create databases).
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// BENCH_PG_URL (server, postgres://root@127.0.0.1:5432; a user that may create databases),
+// FLOOR (1: also time the floor, the tenants' SQL alone through psql, -j sessions at once; 0: not).
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ const FMIG = path.join(ROOT, 'bin', 'fmig');
 const TENANTS = Number(process.env.TENANTS ?? 200);
 const JOBS = String(process.env.JOBS ?? '4,8').split(',').map(Number);
 const ROUNDS = Number(process.env.ROUNDS ?? 1);
+const FLOOR = process.env.FLOOR !== '0';
 const SERVER = (process.env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432').replace(/\/+$/, '');
 const DB = `fmig_bench_tenants_${process.pid}`;
 const DB_URL = `${SERVER}/${DB}`;
@@ -59,6 +61,30 @@ function timed(cmd, args, opts) {
   return ms;
 }
 
+/**
+ * The floor: each tenant's SQL alone (no ledger, no lock), one psql session per tenant with its
+ * search_path, `jobs` sessions at once; a transactional revision inside BEGIN/COMMIT, a
+ * `-- fmig:no-transaction` one statement by statement. Wall milliseconds.
+ */
+async function floor(sqlDir, jobs) {
+  const files = readdirSync(sqlDir).filter((f) => f.endsWith('.up.sql')).sort().map((f) => readFileSync(path.join(sqlDir, f), 'utf8'));
+  const body = files.map((t) => (/^\s*-- fmig:no-transaction/.test(t) ? t : `BEGIN;\n${t}\n;COMMIT;`)).join('\n');
+  const one = (schema) =>
+    new Promise((resolve, reject) => {
+      const c = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', DB_URL], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+      let err = '';
+      c.stderr.on('data', (d) => (err += d));
+      c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql for ${schema} exited ${code}: ${err}`))));
+      c.stdin.end(`SET search_path = ${schema};\n${body}\n`);
+    });
+  const queue = [...names];
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: jobs }, async () => {
+    while (queue.length) await one(queue.shift());
+  }));
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fmig-bench-tenants-'));
 try {
@@ -72,6 +98,7 @@ try {
   );
   const loop = `for s in $(psql -X -At "${DB_URL}" -c "select nspname from pg_namespace where nspname like 'tenant\\_%' order by 1"); do node "${FMIG}" up --target "$s" --quiet || exit 1; done`;
   const fan = new Map(JOBS.map((j) => [j, []]));
+  const floors = new Map(JOBS.map((j) => [j, []]));
   const seq = [];
   for (let round = 1; round <= ROUNDS; round++) {
     for (const j of JOBS) {
@@ -79,6 +106,11 @@ try {
       fan.get(j).push(timed(process.execPath, [FMIG, 'up', '--target', 'tenants', '-j', String(j), '--quiet'], { cwd: dir }));
       await check(revisions);
       console.error(`round ${round}: fan-out -j ${j}: ${(fan.get(j).at(-1) / 1000).toFixed(1)} s`);
+      if (FLOOR) {
+        await freshTenants();
+        floors.get(j).push(await floor(path.join(dir, 'sql'), j));
+        console.error(`round ${round}: floor, ${j} psql sessions at once: ${(floors.get(j).at(-1) / 1000).toFixed(1)} s`);
+      }
     }
     await freshTenants();
     seq.push(timed('bash', ['-c', loop], { cwd: dir }));
@@ -91,6 +123,10 @@ try {
   for (const j of JOBS) {
     const f = median(fan.get(j));
     console.log(`  fmig up --target tenants -j ${j} (one process):   ${(f / 1000).toFixed(2)} s, ${(s / f).toFixed(1)}x faster`);
+    if (FLOOR) {
+      const fl = median(floors.get(j));
+      console.log(`  floor: the tenants' SQL alone, ${j} psql sessions:  ${(fl / 1000).toFixed(2)} s (the fan-out takes ${(f / fl).toFixed(2)}x the floor)`);
+    }
   }
 } finally {
   await sql(`${SERVER}/postgres`, `drop database if exists ${DB} with (force)`).catch(() => {});

@@ -8,6 +8,13 @@
  *   fmig.on('progress', (e) => console.log(e.message));
  *   const { applied } = await fmig.up();
  *
+ * `up`, `down`, `status` and `verify` also run on the targets of migrate.toml (`targets`, `all`),
+ * as `--target`/`--all` do: they then resolve to the fan-out's document (`FanOutResult`, the
+ * `--json` of a fan-out, one entry per database or tenant schema with its exit code), emit a
+ * `target` event as each run finishes, and throw only for what stops them all (bad input).
+ *
+ *   const { exitCode, targets } = await fmig.up({ targets: 'tenants', jobs: 8 });
+ *
  * Where the command line would exit 1 with findings (verify, status --check, check, diff), the
  * data says so (`ok: false`, `drift: true`) and nothing is thrown. While `up`, `down` and `sync`
  * run, SIGINT and SIGTERM stop them cleanly (the running statement cancelled, Interrupted thrown).
@@ -31,7 +38,9 @@ import type { SyncOptions, SyncResult } from './commands/sync.js';
 import type { UpOptions, UpResult } from './commands/up.js';
 import type { VerifyOptions, VerifyResult } from './commands/verify.js';
 import type { WaitOptions, WaitResult } from './commands/wait.js';
-import { FmigError } from './core/errors.js';
+import { FmigError, UsageError } from './core/errors.js';
+import type { FanOutResult, TargetRunResult } from './targets/fan-out.js';
+import type { Finding } from './core/findings.js';
 
 export { ConfigError, DivergentHeads, DriftError, FmigError, FolderError, MigrationFailed, StateError, UnreachableError, UsageError } from './core/errors.js';
 export type { ExitCode, FileProblem, HeadInfo } from './core/errors.js';
@@ -39,6 +48,8 @@ export { Interrupted } from './commands/interrupt.js';
 export type { Finding, Skipped } from './core/findings.js';
 export type {
   BaselineResult,
+  FanOutResult,
+  TargetRunResult,
   CheckResult,
   DiffResult,
   DownOptions,
@@ -88,13 +99,33 @@ export interface StatusOptions {
   drift?: boolean;
 }
 
+/** Which targets of migrate.toml a command runs on, and how (`--target`, `--all`, `-j`, `--fail-fast`). */
+export interface TargetsOptions {
+  /** `--target`: one or more `[targets.<name>]`; a target with `schemas` makes one run per schema. */
+  targets?: string | string[];
+  /** `--all`: every target (not for `down`). */
+  all?: boolean;
+  /** `-j`: how many runs at once (default 4). */
+  jobs?: number;
+  /** `--fail-fast`: start no further run once one has failed. */
+  failFast?: boolean;
+}
+
+/** Options naming targets: the command resolves to a FanOutResult. */
+export type OnTargets = TargetsOptions & ({ targets: string | string[] } | { all: true });
+
 export type StatusData = (StatusResult | FolderProblemsStatus) & { schemaDrift?: DiffResult | null };
 
 /** fmig's commands on one project. Each call reads migrate.toml afresh. */
 export interface Fmig {
+  up(options: UpOptions & OnTargets): Promise<FanOutResult<UpResult>>;
   up(options?: UpOptions): Promise<UpResult>;
+  down(options: DownOptions & OnTargets): Promise<FanOutResult<DownResult>>;
   down(options?: DownOptions): Promise<DownResult>;
+  status(options: StatusOptions & OnTargets): Promise<FanOutResult<StatusData>>;
   status(options?: StatusOptions): Promise<StatusData>;
+  /** On targets, `db: true` is needed: the checks without a database run once, then each run checks its ledger. */
+  verify(options: Omit<VerifyOptions, 'format'> & OnTargets): Promise<FanOutResult<{ ok: boolean; findings: Finding[] }>>;
   verify(options?: Omit<VerifyOptions, 'format'>): Promise<VerifyResult>;
   check(): Promise<CheckResult>;
   schema(): Promise<SchemaResult>;
@@ -106,7 +137,10 @@ export interface Fmig {
   sync(options?: SyncOptions): Promise<SyncResult>;
   wait(options?: WaitOptions): Promise<WaitResult>;
   on(event: 'progress', listener: (event: ProgressEvent) => void): this;
+  /** A run of a command on targets finished (or a target's schemas could not be listed). */
+  on(event: 'target', listener: (run: TargetRunResult) => void): this;
   off(event: 'progress', listener: (event: ProgressEvent) => void): this;
+  off(event: 'target', listener: (run: TargetRunResult) => void): this;
 }
 
 /** fmig on the project around `options.cwd`. Opens nothing until a command runs. */
@@ -123,21 +157,25 @@ class Project extends EventEmitter implements Fmig {
     if (options.onProgress) this.on('progress', options.onProgress);
   }
 
-  up(options: UpOptions = {}) {
-    return this.#run(async (ctx) => (await import('./commands/up.js')).up(ctx, options));
+  // The overloads of Fmig give each call's type: one database's result, or a fan-out's.
+  async up(options?: UpOptions & TargetsOptions): Promise<any> {
+    const { rest, on } = splitTargets(options);
+    return this.#onTargets('up', on, async (ctx) => ({ result: await (await import('./commands/up.js')).up(ctx, rest) }));
   }
-  down(options: DownOptions = {}) {
-    return this.#run(async (ctx) => (await import('./commands/down.js')).down(ctx, options));
+  async down(options?: DownOptions & TargetsOptions): Promise<any> {
+    const { rest, on } = splitTargets(options);
+    return this.#onTargets('down', on, async (ctx) => ({ result: await (await import('./commands/down.js')).down(ctx, rest) }));
   }
-  status(options: StatusOptions = {}): Promise<StatusData> {
-    return this.#run(async (ctx) =>
-      options.drift
-        ? ((await import('./commands/status-drift.js')).statusWithDrift(ctx, {})).then((r) => r.result)
-        : ((await import('./commands/status.js')).status(ctx, {})).then((r) => r.result),
+  async status(options?: StatusOptions & TargetsOptions): Promise<any> {
+    const { rest, on } = splitTargets(options);
+    return this.#onTargets('status', on, async (ctx) =>
+      rest.drift ? (await import('./commands/status-drift.js')).statusWithDrift(ctx, {}) : (await import('./commands/status.js')).status(ctx, {}),
     );
   }
-  verify(options: Omit<VerifyOptions, 'format'> = {}) {
-    return this.#run(async (ctx) => (await (await import('./commands/verify.js')).verify(ctx, { ...options, format: 'text' })).result);
+  async verify(options?: Omit<VerifyOptions, 'format'> & TargetsOptions): Promise<any> {
+    const { rest, on } = splitTargets(options);
+    const verifyOptions: VerifyOptions = { ...rest, format: 'text' };
+    return this.#onTargets('verify', on, async (ctx) => (await import('./commands/verify.js')).verify(ctx, verifyOptions), verifyOptions);
   }
   check() {
     return this.#run(async (ctx) => (await (await import('./commands/check.js')).check(ctx)).result);
@@ -167,6 +205,41 @@ class Project extends EventEmitter implements Fmig {
     return this.#run(async (ctx) => (await import('./commands/wait.js')).wait(ctx, options));
   }
 
+  /**
+   * A command that may run on targets: without any named, the command's own result, as before;
+   * with some, through the fan-out of the command line (targets/fan-out.ts), its document.
+   */
+  async #onTargets(
+    command: 'up' | 'down' | 'status' | 'verify',
+    on: TargetsOptions | null,
+    run: (ctx: Context) => Promise<{ result: unknown; exitCode?: number }>,
+    verify?: VerifyOptions,
+  ): Promise<unknown> {
+    if (on === null) return this.#run(async (ctx) => (await run(ctx)).result);
+    return this.#run(async (ctx) => {
+      if (this.#options.url !== undefined) throw new UsageError('url and targets/all both name a database: give one of them', 'a target without url uses the configured database (FMIG_DATABASE_URL, DATABASE_URL, database.url)');
+      const { onTargets } = await import('./targets/fan-out.js');
+      const { errorJson } = await import('./cli-error-json.js');
+      const names = on.targets === undefined ? [] : Array.isArray(on.targets) ? on.targets : [on.targets];
+      const { result } = await onTargets(
+        ctx,
+        {
+          command,
+          names,
+          all: !!on.all,
+          jobs: on.jobs === undefined ? undefined : String(on.jobs),
+          failFast: !!on.failFast,
+          verify,
+          errorJson,
+          alwaysFanOut: true,
+          onRun: (r) => this.emit('target', r),
+        },
+        run,
+      );
+      return result;
+    });
+  }
+
   /** Runs a command with a context that reports through events; turns a database's own error into an FmigError. */
   async #run<T>(command: (ctx: Context) => Promise<T>): Promise<T> {
     try {
@@ -193,6 +266,14 @@ class Project extends EventEmitter implements Fmig {
       config: () => (config ??= import('./adapters/config.js').then(({ loadConfig }) => loadConfig({ cwd, configPath: o.config, url: o.url, lockWait: o.lockWait, env }))),
     };
   }
+}
+
+/** The target options apart from the command's own; null when none names a target. */
+function splitTargets<O extends object>(options: (O & TargetsOptions) | undefined): { rest: O; on: TargetsOptions | null } {
+  const { targets, all, jobs, failFast, ...rest } = options ?? ({} as O & TargetsOptions);
+  const named = targets !== undefined || !!all;
+  if (!named && (jobs !== undefined || failFast !== undefined)) throw new UsageError('jobs and failFast go with targets or all', 'name the targets: { targets: "tenants" } or { all: true }');
+  return { rest: rest as O, on: named ? { targets, all, jobs, failFast } : null };
 }
 
 /** What the command line reports for a statement of fmig's own that the database refused, as an error to catch. */

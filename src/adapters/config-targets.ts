@@ -6,6 +6,7 @@
  */
 import type { TargetSettings } from './config-types.js';
 import { closest } from '../core/suggest.js';
+import { checkLock, DATABASE_KEYS, type InheritedLock } from './config-database.js';
 
 /** The helpers of config.ts that read one value, each adding what is wrong to `problems`. */
 export interface ValueReaders {
@@ -18,17 +19,8 @@ export interface ValueReaders {
   url(key: string, v: string, problems: string[]): string;
 }
 
-const KEYS: Record<string, 'string' | 'duration' | 'count' | 'schemas'> = {
-  url: 'string',
-  direct_url: 'string',
-  schemas: 'schemas',
-  schema: 'string',
-  table: 'string',
-  lock_wait: 'duration',
-  lock_timeout: 'duration',
-  lock_retries: 'count',
-  statement_timeout: 'duration',
-};
+/** A target's keys: those of `[database]`, and `schemas` for one run per tenant schema. */
+const KEYS: Record<string, 'string' | 'duration' | 'count' | 'schemas'> = { ...DATABASE_KEYS, schemas: 'schemas' };
 
 /** A target's name: what `--target` takes and output shows. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -37,7 +29,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
  * Reads `[targets]`; problems with the file's shape go to `problems` (reported at once), those
  * of a value from the environment to the target's own list.
  */
-export function readTargets(raw: unknown, read: ValueReaders, problems: string[]): TargetSettings[] {
+export function readTargets(raw: unknown, read: ValueReaders, lock: InheritedLock, problems: string[]): TargetSettings[] {
   if (raw === undefined) return [];
   if (!isTable(raw)) {
     problems.push('targets: expected tables such as [targets.eu] with a url, got a value');
@@ -51,12 +43,12 @@ export function readTargets(raw: unknown, read: ValueReaders, problems: string[]
       problems.push(`${at}: expected a table ([${at}]) with a url and/or schemas, got ${Array.isArray(body) ? 'an array' : `a ${typeof body}`}`);
       continue;
     }
-    out.push(readTarget(name, body, read, problems));
+    out.push(readTarget(name, body, read, lock, problems));
   }
   return out;
 }
 
-function readTarget(name: string, body: Record<string, unknown>, read: ValueReaders, problems: string[]): TargetSettings {
+function readTarget(name: string, body: Record<string, unknown>, read: ValueReaders, inherited: InheritedLock, problems: string[]): TargetSettings {
   const at = `targets.${name}`;
   const own: string[] = [];
   const shapeOk = (key: string, v: unknown): boolean => {
@@ -85,6 +77,15 @@ function readTarget(name: string, body: Record<string, unknown>, read: ValueRead
     if (ok[key] !== undefined) database[field] = read.duration(`${at}.${key}`, typeof ok[key] === 'string' ? str(key, own) : ok[key], own);
   }
   if (ok.lock_retries !== undefined) database.lockRetries = read.count(`${at}.lock_retries`, ok.lock_retries, problems);
+  // fmig's lock: each key the target leaves out comes from [database]; checked together.
+  if (ok.lock !== undefined || ok.lock_lease !== undefined || ok.lock_heartbeat !== undefined) {
+    const kind = ok.lock !== undefined ? { value: str('lock', own) ?? null, key: `${at}.lock`, shown: String(ok.lock) } : inherited.kind;
+    const lease = ok.lock_lease !== undefined ? { value: read.duration(`${at}.lock_lease`, typeof ok.lock_lease === 'string' ? str('lock_lease', own) : ok.lock_lease, own), key: `${at}.lock_lease`, shown: String(ok.lock_lease) } : inherited.lease;
+    const heartbeat = ok.lock_heartbeat !== undefined ? { value: read.duration(`${at}.lock_heartbeat`, typeof ok.lock_heartbeat === 'string' ? str('lock_heartbeat', own) : ok.lock_heartbeat, own), key: `${at}.lock_heartbeat`, shown: String(ok.lock_heartbeat) } : inherited.heartbeat;
+    database.lock = checkLock(kind, lease, heartbeat, own);
+    database.lockLeaseMs = lease.value;
+    database.lockHeartbeatMs = heartbeat.value;
+  }
 
   let schemas: TargetSettings['schemas'] = null;
   if (typeof ok.schemas === 'string') {

@@ -75,7 +75,7 @@ export interface TargetSettings {
   /** One run per schema: the names, or a query on the target's server returning them; null: one run. */
   schemas: { names: string[] } | { query: string } | null;
   /** The `[database]` keys this target sets; the rest come from `[database]`. */
-  database: Partial<Pick<Config['database'], 'schema' | 'table' | 'lockWaitMs' | 'lockTimeoutMs' | 'lockRetries' | 'statementTimeoutMs'>>;
+  database: Partial<Pick<Config['database'], 'schema' | 'table' | 'lockWaitMs' | 'lockTimeoutMs' | 'lockRetries' | 'statementTimeoutMs' | 'lock' | 'lockLeaseMs' | 'lockHeartbeatMs'>>;
   /** What is wrong with this target's values (an unset `${VAR}`): an error only when the target is used. */
   problems: string[];
 }

@@ -8,6 +8,7 @@ import { ConfigError, FmigError } from '../core/errors.js';
 import { closest } from '../core/suggest.js';
 import { parseDuration } from '../core/duration.js';
 import { readTargets } from './config-targets.js';
+import { checkLock, DATABASE_KEYS, type InheritedLock, type LockKind } from './config-database.js';
 import { currentFolder, globFolders } from './config-folders.js';
 import { DEFAULT_POSTGRES, LINT_CODES } from '../lint/codes.js';
 
@@ -21,20 +22,7 @@ interface Shape {
 }
 const SHAPE: Shape = {
   dir: 'string',
-  database: {
-    url: 'string',
-    direct_url: 'string',
-    schema: 'string',
-    table: 'string',
-    lock_wait: 'duration',
-    lock_timeout: 'duration',
-    lock_retries: 'count',
-    statement_timeout: 'duration',
-    // fmig's lock: an advisory lock, or a leased row for servers without advisory locks.
-    lock: 'string',
-    lock_lease: 'duration',
-    lock_heartbeat: 'duration',
-  },
+  database: DATABASE_KEYS,
   git: { main: 'string' },
   schema: { files: 'string' },
   // [targets.<name>]: any name, so checked by config-targets.ts (listed here for "did you mean").
@@ -99,6 +87,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
       identifier,
       url: (key, v, into) => checkUrl(v, key, root, into),
     },
+    lock,
     problems,
   );
   const backup = backupSettings(table(doc.backup), value, problems);
@@ -115,7 +104,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     file,
     root,
     dir: here?.dir ?? path.resolve(root, typeof dir === 'string' ? dir : 'sql'),
-    database: { url, urlSource, directUrl, schema, table: here?.table ?? tableName, lockWaitMs, lockTimeoutMs, lockRetries, statementTimeoutMs, ...lock },
+    database: { url, urlSource, directUrl, schema, table: here?.table ?? tableName, lockWaitMs, lockTimeoutMs, lockRetries, statementTimeoutMs, lock: lock.lock, lockLeaseMs: lock.lease.value, lockHeartbeatMs: lock.heartbeat.value },
     git: { main: typeof main === 'string' && main !== '' ? main : null },
     schema: { files: typeof schemaFiles === 'string' && schemaFiles !== '' ? schemaFiles : null },
     lint,
@@ -145,19 +134,15 @@ function backupSettings(section: Table, value: (key: string, raw: unknown, dflt?
   };
 }
 
-/** `[database] lock`, `lock_lease`, `lock_heartbeat`: which lock, and the table lock's lease. */
-function lockSettings(
-  value: (key: string, raw: unknown, dflt?: string) => unknown,
-  database: Table,
-  problems: string[],
-): { lock: 'advisory' | 'table'; lockLeaseMs: number; lockHeartbeatMs: number } {
+/** `[database] lock`, `lock_lease`, `lock_heartbeat`: which lock, and the table lock's lease, with the keys they came from. */
+function lockSettings(value: (key: string, raw: unknown, dflt?: string) => unknown, database: Table, problems: string[]): InheritedLock & { lock: LockKind } {
   const kind = value('database.lock', database.lock, 'advisory');
-  if (kind !== null && kind !== 'advisory' && kind !== 'table') problems.push(`database.lock: "${kind}" is not a lock fmig has; use "advisory" (the default) or "table" (a leased row in fmig_lock, for servers without advisory locks)`);
-  const lockLeaseMs = duration('database.lock_lease', value('database.lock_lease', database.lock_lease, '30s'), problems);
-  const lockHeartbeatMs = duration('database.lock_heartbeat', value('database.lock_heartbeat', database.lock_heartbeat, '10s'), problems);
-  if (lockLeaseMs === 0 || lockHeartbeatMs === 0) problems.push('database.lock_lease and database.lock_heartbeat: must be more than 0');
-  else if (lockHeartbeatMs * 2 > lockLeaseMs) problems.push(`database.lock_heartbeat: must be at most half of database.lock_lease (a late heartbeat would lose the lock); they are ${database.lock_heartbeat ?? '10s'} and ${database.lock_lease ?? '30s'}`);
-  return { lock: kind === 'table' ? 'table' : 'advisory', lockLeaseMs, lockHeartbeatMs };
+  const inherited: InheritedLock = {
+    kind: { value: kind, key: 'database.lock', shown: String(kind) },
+    lease: { value: duration('database.lock_lease', value('database.lock_lease', database.lock_lease, '30s'), problems), key: 'database.lock_lease', shown: String(database.lock_lease ?? '30s') },
+    heartbeat: { value: duration('database.lock_heartbeat', value('database.lock_heartbeat', database.lock_heartbeat, '10s'), problems), key: 'database.lock_heartbeat', shown: String(database.lock_heartbeat ?? '10s') },
+  };
+  return { ...inherited, lock: checkLock(inherited.kind, inherited.lease, inherited.heartbeat, problems) };
 }
 
 // Synchronous on purpose: two small reads, and a command that needs no other asynchronous file

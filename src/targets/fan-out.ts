@@ -33,10 +33,48 @@ export interface TargetOptions extends Selection {
   verify?: VerifyOptions;
   /** How `--json` shows an error. */
   errorJson(e: FmigError): Record<string, unknown>;
+  /** A fan-out even for one target without schemas (the API: one shape of result whatever was named). */
+  alwaysFanOut?: boolean;
+  /** Told of each run as it finishes (and of a target whose schemas could not be listed). */
+  onRun?: (run: TargetRunResult) => void;
+}
+
+/** One run of a fan-out, as `--json` shows it: a database, or one tenant's schema. */
+export interface TargetRunResult<R = unknown> {
+  target: string | null;
+  schema: string | null;
+  /** The folder's path, when `dir` is a glob. */
+  folder: string | null;
+  /** The database, password masked; null when the run never got one (its target's schemas could not be listed). */
+  database: string | null;
+  state: 'ok' | 'failed' | 'not run';
+  /** The exit code a lone fmig would have given for this run. */
+  exitCode: number;
+  ms: number;
+  /** One line: `applied 3 (000001_a … 000003_c)`, `up to date`, the error's gist. */
+  summary: string;
+  /** The command's own result for this run. */
+  result?: R;
+  /** For a failed run: the error as a lone fmig's `--json` shows it. */
+  error?: { code: string; message: string; hint: string | null; exitCode: number; [field: string]: unknown };
+}
+
+/** What a command over several targets gives: the document `--json` prints. */
+export interface FanOutResult<R = unknown> {
+  command: string;
+  /** Every run ok (and, for verify, the checks without a database). */
+  ok: boolean;
+  /** The worst exit code of the runs: 3 unreachable over 2 bad input over 1 wrong state over 0. */
+  exitCode: number;
+  counts: { runs: number; ok: number; failed: number; notRun: number };
+  /** verify: the result of the checks that need no database (one per folder when `dir` is a glob). */
+  verify?: unknown;
+  /** One per run, in target then schema order. */
+  targets: TargetRunResult<R>[];
 }
 
 /** Runs the command on the selected targets; resolves to the result `--json` prints and the exit code. */
-export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Promise<{ result: unknown; exitCode: number; output?: string }> {
+export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Promise<{ result: FanOutResult | unknown; exitCode: number; output?: string }> {
   const config = await ctx.config();
   const selected = opts.all || opts.names.length > 0;
   if (!FAN_OUT.has(opts.command) && (opts.all || opts.names.length > 1)) {
@@ -46,7 +84,7 @@ export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Pr
   // A glob `dir` run from outside every folder it matches: every folder, each a project of its own.
   const manyFolders = config.folders && !config.folders.some((f) => f.dir === config.dir) ? config.folders : null;
   const jobs = parseJobs(opts.jobs);
-  if (!manyFolders && !(selected && isFanOut(opts, chosen))) {
+  if (!manyFolders && !(selected && (opts.alwaysFanOut || isFanOut(opts, chosen)))) {
     // No targets, or one without schemas: the command as it always runs, on that database.
     const { result, exitCode, output } = await run(selected ? unitContext(ctx, unitConfig(config, chosen[0], null), ctx.report) : ctx);
     return { result, exitCode: exitCode ?? 0, output };
@@ -103,6 +141,7 @@ export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Pr
     const o = { ...failedOutcome(f.error, opts), target: f.target, schema: null, folder: null, label: f.target, database: null, ms: 0 };
     outcomes.push(o);
     ctx.report.line(outcomeLine(o, width));
+    opts.onRun?.(runJson(o));
   }
 
   let stopping: NodeJS.Signals | null = null;
@@ -113,6 +152,7 @@ export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Pr
   };
   process.setMaxListeners(Math.max(process.getMaxListeners(), jobs * 2 + 10));
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  const closeKept = (await import('../adapters/db/kept-connections.js')).keepLockConnections();
   let done = 0;
   let anyFailed = failed.length > 0;
   let results: (Outcome | undefined)[];
@@ -128,12 +168,14 @@ export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Pr
         // A folder's own verify: its findings, as `fmig verify` in that folder prints them.
         for (const line of o.lines ?? []) ctx.report.line(`  ${line}`);
         ctx.report.progress(`${++done}/${units.length} done`);
+        opts.onRun?.(runJson(o));
         return o;
       },
       () => stopping !== null || (opts.failFast && anyFailed),
     );
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    await closeKept();
   }
   const why = stopping ? `interrupted by ${stopping}` : '--fail-fast';
   for (const [i, u] of units.entries()) {
@@ -141,20 +183,10 @@ export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Pr
   }
   for (const line of summaryLines(outcomes, Date.now() - started)) ctx.report.line(line);
   const exitCode = worst([...before.map((b) => b.exitCode), ...outcomes.map((o) => o.exitCode), stopping ? (stopping === 'SIGTERM' ? 143 : 130) : 0]);
-  const targets = outcomes.map((o) => ({
-    target: o.target,
-    schema: o.schema,
-    folder: o.folder,
-    database: o.database,
-    state: o.state,
-    exitCode: o.exitCode,
-    ms: Math.round(o.ms),
-    summary: o.summary,
-    ...(o.result !== undefined ? { result: o.result } : {}),
-    ...(o.error ? { error: o.error } : {}),
-  }));
+  const targets = outcomes.map(runJson);
   const counts = { runs: outcomes.filter((o) => o.state !== 'not run').length, ok: outcomes.filter((o) => o.state === 'ok').length, failed: outcomes.filter((o) => o.state === 'failed').length, notRun: outcomes.filter((o) => o.state === 'not run').length };
-  return { result: { command: opts.command, ok: exitCode === 0, counts, ...(before.length ? { verify: before.length === 1 ? before[0].result : before.map((b) => b.result) } : {}), targets }, exitCode };
+  const result: FanOutResult = { command: opts.command, ok: exitCode === 0, exitCode, counts, ...(before.length ? { verify: before.length === 1 ? before[0].result : before.map((b) => b.result) } : {}), targets };
+  return { result, exitCode };
 
   /** One run: the command with the unit's settings; whatever it throws becomes its outcome. */
   async function runUnit(parent: Context, u: Unit, o: TargetOptions, cmd: Run, shared: SharedFolders): Promise<Outcome> {
@@ -173,6 +205,22 @@ export async function onTargets(ctx: Context, opts: TargetOptions, run: Run): Pr
       return { ...base, ...failedOutcome(e, o), ms: performance.now() - t0 };
     }
   }
+}
+
+/** A run as `--json` shows it. */
+function runJson(o: Outcome): TargetRunResult {
+  return {
+    target: o.target,
+    schema: o.schema,
+    folder: o.folder,
+    database: o.database,
+    state: o.state,
+    exitCode: o.exitCode,
+    ms: Math.round(o.ms),
+    summary: o.summary,
+    ...(o.result !== undefined ? { result: o.result } : {}),
+    ...(o.error ? { error: o.error as TargetRunResult['error'] } : {}),
+  };
 }
 
 function unitContext(ctx: Context, config: Config, report: Reporter): Context {

@@ -1,7 +1,8 @@
 // The typed API (`import { open } from 'fmig'`): its published types check with tsc in a
 // TypeScript fixture, a test suite's global set-up written in TypeScript migrates a fresh
 // embedded database in one call, results are what `--json` prints, progress comes as events,
-// errors as typed classes with the command line's exit code, and nothing is printed.
+// errors as typed classes with the command line's exit code, and nothing is printed. On the
+// targets of migrate.toml (tenant schemas), a call resolves to the fan-out's document.
 import { test as plain } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
@@ -9,12 +10,26 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { run } from '../helpers/git.js';
 import { forEachTarget } from '../helpers/databases.js';
-import { project, removeProjects, REPO_ROOT, state, tempDir } from '../helpers/cli.js';
+import { inspect, project, removeProjects, REPO_ROOT, state, tempDir } from '../helpers/cli.js';
 import { open, FmigError, UnreachableError, UsageError } from 'fmig';
 
 const TSC = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const TSCONFIG = path.join(REPO_ROOT, 'test', 'api', 'tsconfig.json');
 const rev = (n) => ({ up: `create table t${n} (id int);\n`, down: `drop table t${n};\n` });
+
+let compiledTo;
+/** The TypeScript fixtures compiled (once) inside the package, where `import 'fmig'` resolves to the package itself; the module `name`. */
+async function fixture(name) {
+  if (!compiledTo) {
+    const out = mkdtempSync(path.join(REPO_ROOT, 'test', 'api', '.out-'));
+    process.on('exit', () => rmSync(out, { recursive: true, force: true }));
+    compiledTo = run(process.execPath, [TSC, '-p', TSCONFIG, '--noEmit', 'false', '--outDir', out], { cwd: REPO_ROOT }).then((r) => {
+      assert.is(r.code, 0, r.stdout + r.stderr);
+      return out;
+    });
+  }
+  return import(pathToFileURL(path.join(await compiledTo, `${name}.js`)).href);
+}
 
 /** Runs `fn` and returns what it wrote to this process's stdout and stderr meanwhile. */
 async function captured(fn) {
@@ -47,12 +62,8 @@ plain("tsc type-checks the TypeScript fixtures against the published types (each
 });
 
 plain('a global set-up in TypeScript migrates a fresh embedded database in one call', async () => {
-  // Compiled inside the package, where `import 'fmig'` resolves to the package itself.
-  const out = mkdtempSync(path.join(REPO_ROOT, 'test', 'api', '.out-'));
   try {
-    const r = await run(process.execPath, [TSC, '-p', TSCONFIG, '--noEmit', 'false', '--outDir', out], { cwd: REPO_ROOT });
-    assert.is(r.code, 0, r.stdout + r.stderr);
-    const { default: setup } = await import(pathToFileURL(path.join(out, 'global-setup.js')).href);
+    const { default: setup } = await fixture('global-setup');
     const p = await project({ '001_a': rev(1), '002_b': rev(2) });
     const data = path.join(await tempDir('fmig-api-'), 'db');
     const { value: result, printed } = await captured(() => setup(p.dir, data));
@@ -63,7 +74,6 @@ plain('a global set-up in TypeScript migrates a fresh embedded database in one c
     assert.equal(s.rows.map((x) => x.revision), ['001', '002']);
     assert.equal(s.tables, ['public.t1', 'public.t2']);
   } finally {
-    rmSync(out, { recursive: true, force: true });
     await removeProjects();
   }
 });
@@ -109,5 +119,69 @@ forEachTarget('api: results are what --json prints', (test, { fresh }) => {
     const down = await fmig.down();
     assert.equal(down.reverted.map((r) => r.revision), ['001']);
     assert.equal((await state(url)).rows, []);
+  });
+});
+
+forEachTarget('api: on targets', (test, { fresh }) => {
+  test.after.each(removeProjects);
+
+  test('up on 3 tenant schemas: each migrated once, the failing tenant named with its exit code, a target event per run; the re-run applies only its rest', async () => {
+    const { url } = await fresh();
+    // tenant_b already has the table the second revision creates.
+    await inspect(url, (db) => db.exec('create schema tenant_b; create table tenant_b.t2 (other text);'));
+    const p = await project(
+      { '001_a': rev(1), '002_b': rev(2), '003_c': rev(3) },
+      { toml: `dir = "sql"\n[targets.tenants]\nurl = "${url}"\nschemas = ["tenant_a", "tenant_b", "tenant_c"]\n` },
+    );
+    const { default: migrateTenants } = await fixture('tenants');
+    const { value, printed } = await captured(() => migrateTenants(p.dir));
+    assert.is(printed, '', 'the API prints nothing');
+    let { result, runs } = value;
+    assert.is(result.command, 'up');
+    assert.is(result.ok, false);
+    assert.is(result.exitCode, 1, 'the exit code fmig up --target tenants gives');
+    assert.equal(result.counts, { runs: 3, ok: 2, failed: 1, notRun: 0 });
+    const bySchema = Object.fromEntries(result.targets.map((t) => [t.schema, t]));
+    assert.equal(Object.keys(bySchema), ['tenant_a', 'tenant_b', 'tenant_c']);
+    for (const t of result.targets) assert.is(t.target, 'tenants');
+    const failed = bySchema.tenant_b;
+    assert.is(failed.state, 'failed');
+    assert.is(failed.exitCode, 1);
+    assert.is(failed.error.exitCode, 1);
+    assert.match(failed.error.message, /002_b failed/);
+    assert.match(failed.error.message, /"t2" already exists/);
+    for (const s of ['tenant_a', 'tenant_c']) {
+      assert.is(bySchema[s].state, 'ok', s);
+      assert.equal(bySchema[s].result.applied.map((a) => a.revision), ['001', '002', '003'], s);
+    }
+    assert.equal(runs.map((r) => r.schema).sort(), ['tenant_a', 'tenant_b', 'tenant_c'], 'a target event per run');
+    assert.equal(runs.find((r) => r.schema === 'tenant_b'), failed);
+    for (const [schema, want] of [['tenant_a', ['001', '002', '003']], ['tenant_b', ['001']], ['tenant_c', ['001', '002', '003']]]) {
+      const s = await state(url, { schema });
+      assert.equal(s.rows.map((r) => r.revision), want, schema);
+      assert.equal(s.log.map((l) => `${l.action} ${l.revision}`), want.map((r) => `up ${r}`), `${schema}: each revision applied once`);
+    }
+
+    await inspect(url, (db) => db.exec('drop table tenant_b.t2'));
+    ({ result, runs } = await migrateTenants(p.dir));
+    assert.is(result.exitCode, 0);
+    assert.equal(Object.fromEntries(result.targets.map((t) => [t.schema, t.result.applied.map((a) => a.revision)])), { tenant_a: [], tenant_b: ['002', '003'], tenant_c: [] });
+  });
+
+  test('status on a target without schemas is still a fan-out document; errors that stop every run are thrown', async () => {
+    const { url } = await fresh();
+    const p = await project({ '001_a': rev(1) }, { toml: `dir = "sql"\n[targets.one]\nurl = "${url}"\n` });
+    const fmig = open({ cwd: p.dir, env: {} });
+    const r = await fmig.status({ targets: 'one' });
+    assert.is(r.exitCode, 0);
+    assert.equal(r.targets.map((t) => [t.target, t.schema, t.result.pending.map((x) => x.revision)]), [['one', null, ['001']]]);
+    const unknown = await fmig.up({ targets: 'nope' }).catch((e) => e);
+    assert.ok(unknown instanceof UsageError, String(unknown));
+    assert.is(unknown.exitCode, 2);
+    const both = await open({ cwd: p.dir, env: {}, url }).up({ all: true }).catch((e) => e);
+    assert.ok(both instanceof UsageError, String(both));
+    const jobsAlone = await fmig.up({ jobs: 2 }).catch((e) => e);
+    assert.ok(jobsAlone instanceof UsageError, String(jobsAlone));
+    assert.equal((await state(url)).rows, [], 'nothing applied');
   });
 });

@@ -110,6 +110,23 @@ if (server) {
     assert.equal(await tablesIn(shards[3].url, 'public'), ['a', 'b', 'c']);
   });
 
+  test('two fan-outs at once over the same tenants (lock connections passed from run to run): every tenant gets each revision once', async () => {
+    const db = await freshDatabase(server);
+    try {
+      const names = Array.from({ length: 12 }, (_, i) => `t${String(i + 1).padStart(2, '0')}`);
+      await admin(db.url, names.map((n) => `create schema ${n};`).join('\n'));
+      const p = await project(revs, { toml: `dir = "sql"\n[targets.tenants]\nurl = "${db.url}"\nschemas = "select nspname from pg_namespace where nspname ~ '^t[0-9]+$'"\n[database]\nlock_wait = "2m"\n` });
+      const runs = await Promise.all([p.fmigProcess('up', '--target', 'tenants', '-j', '3', '--json'), p.fmigProcess('up', '--target', 'tenants', '-j', '2', '--json')]);
+      for (const r of runs) assert.is(r.code, 0, r.stdout + r.stderr);
+      const applied = runs.flatMap((r) => r.json.targets.flatMap((t) => t.result.applied.map((a) => `${t.schema} ${a.revision}`))).sort();
+      assert.equal(applied, names.flatMap((n) => ['000001', '000002', '000003'].map((rev) => `${n} ${rev}`)), 'each revision of each tenant applied by one of the two');
+      const ups = await inspect(db.url, (c) => c.query(names.map((n) => `select '${n}' as s, count(*)::int as n from ${n}.fmig_ledger_log where action = 'up'`).join(' union all ')));
+      for (const u of ups) assert.is(u.n, 3, u.s);
+    } finally {
+      await db.drop();
+    }
+  });
+
   test('--fail-fast: no run starts after one failed; a schema list; a failing schemas query fails its target alone', async () => {
     const db = await freshDatabase(server);
     try {

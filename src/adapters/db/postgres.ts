@@ -16,6 +16,7 @@ import { ident, LOCK_KEYS, maskUrl, ScriptFailed } from './driver.js';
 import { formatTextArray, parseTextArray } from './pg-array.js';
 import { formatMs, formatSince } from './lockfile.js';
 import { LOCK_TABLE, takeTableLock } from './table-lock.js';
+import { keep, takeKept } from './kept-connections.js';
 import { UnreachableError } from '../../core/errors.js';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
@@ -226,12 +227,14 @@ export function openPostgres(url: string, connectTimeoutS: number, searchPath?: 
     },
     async lock(options) {
       // The lock's connection names its holder for whoever waits: this process, its host and command.
-      const conn = client(undefined, holderName());
+      // In a fan-out, one an earlier run on this server released its lock on (and had checked).
+      const reused = options.lease ? undefined : takeKept<postgres.Sql>(url);
+      const conn = reused ?? client(undefined, holderName());
       lockClients.add(conn);
       try {
         // Before any session lock is taken: behind transaction pooling it would stay with a
         // pooled server connection, out of fmig's reach.
-        await refuseTransactionPooling(conn, sql, url, display);
+        if (!reused) await refuseTransactionPooling(conn, sql, url, display);
         if (options.lease) {
           const onLost = (message: string) => {
             fenced = message;
@@ -262,13 +265,16 @@ export function openPostgres(url: string, connectTimeoutS: number, searchPath?: 
       return async () => {
         if (released) return;
         released = true;
+        let unlocked = false;
         try {
-          await conn.unsafe(`select pg_advisory_unlock(${KEYS})`, [options.schema, options.table]);
+          const [row] = await conn.unsafe(`select pg_advisory_unlock(${KEYS}) as ok`, [options.schema, options.table]);
+          unlocked = row?.ok === true;
         } catch {
           // ending the connection below releases a session lock all the same
         } finally {
           lockClients.delete(conn);
-          await conn.end({ timeout: 5 });
+          // Kept for the next run of a fan-out only when it surely holds no lock any more.
+          if (!unlocked || !keep(url, conn)) await conn.end({ timeout: 5 });
         }
       };
     },

@@ -3,7 +3,7 @@
 // whoever changed it: fmig, PGlite used directly, or a process killed half-way.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -102,8 +102,9 @@ test('a state file not newer than the directory\'s last change is not trusted', 
   assert.equal(await pending(p), ['002'], 'the doctored file is believed: the fingerprint still matches');
   // Written in the same clock tick as the last change to the directory: a change made after it
   // in that tick could leave the same times, so the file proves nothing.
-  const control = fs.statSync(`${dir}/global/pg_control`);
-  fs.utimesSync(stateFile, control.atime, control.mtime);
+  // touch -r copies pg_control's times to the nanosecond (a Date rounds to the millisecond,
+  // possibly up, which could leave the state file newer after all).
+  execFileSync('touch', ['-r', `${dir}/global/pg_control`, stateFile]);
   assert.equal(await pending(p), [], 'the database was read');
 });
 

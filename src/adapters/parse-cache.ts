@@ -20,6 +20,18 @@ export interface ParseCache {
   save(): void;
 }
 
+/**
+ * The statements of `text`: the cache's under `key` (the text's blob id), else PostgreSQL's
+ * parser's (its module and wasm load on the first call only), kept under `key`. No key: parsed.
+ */
+export async function parseCached(cache: ParseCache, key: string | undefined, text: string): Promise<ParsedStatement[]> {
+  const known = key ? cache.get(key) : undefined;
+  if (known) return known;
+  const statements = await (await import('../sql/parse.js')).parseStatements(text);
+  if (key) cache.set(key, statements);
+  return statements;
+}
+
 const MAGIC = `fmig-parse-cache 1 ${version}`;
 /** Entries kept: the new revisions of a few branches. */
 const KEEP = 200;

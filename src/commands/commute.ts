@@ -7,7 +7,7 @@
 import type { Config } from '../adapters/config-types.js';
 import { blobId, catBlobs } from '../adapters/git-tree.js';
 import { findGitDir } from '../adapters/header-cache.js';
-import { openParseCache } from '../adapters/parse-cache.js';
+import { openParseCache, parseCached } from '../adapters/parse-cache.js';
 import { loadHasher } from '../core/checksum.js';
 import type { Finding } from '../core/findings.js';
 import { parseFolder, type Folder } from '../core/folder.js';
@@ -24,15 +24,7 @@ export async function judgeHeads(ctx: Context, config: Config, folder: Folder, h
   // Parse trees as verify keeps them (adapters/parse-cache.ts), keyed by the blob id of the text
   // parsed: a judgement whose files were parsed before loads no parser.
   const cache = openParseCache(findGitDir(config.root));
-  const parseStatements = async (text: string) => {
-    const key = blobId(Buffer.from(text));
-    let statements = cache.get(key);
-    if (!statements) {
-      statements = await (await import('../sql/parse.js')).parseStatements(text);
-      cache.set(key, statements);
-    }
-    return statements;
-  };
+  const parseStatements = (text: string) => parseCached(cache, blobId(Buffer.from(text)), text);
   const perRevision = new Map<string, Omit<SideObjects, 'head'>>();
   const read = async (id: string) => {
     const known = perRevision.get(id);

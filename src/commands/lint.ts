@@ -4,15 +4,12 @@
  * read and no earlier run kept its parse tree, adapters/parse-cache.ts) and runs the rules in
  * application order (lint/rules.ts).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Config } from '../adapters/config-types.js';
-import { catBlobs } from '../adapters/git-tree.js';
 import { findGitDir } from '../adapters/header-cache.js';
-import { openParseCache } from '../adapters/parse-cache.js';
+import { openParseCache, parseCached } from '../adapters/parse-cache.js';
 import type { Finding, Ignored, Skipped } from '../core/findings.js';
 import type { FileSummary, Folder, SourceFile } from '../core/folder.js';
-import type { ParsedStatement } from '../sql/parse.js';
+import { fileTexts } from './verify-git.js';
 
 export interface LintInput {
   config: Config;
@@ -49,7 +46,11 @@ export async function lintRevisions(o: LintInput): Promise<LintOutput> {
   // The chosen files only: the folder may hold thousands.
   const wanted = new Set(chosen.map((r) => r.up.name));
   const files = new Map(o.files.filter((f) => wanted.has(f.name)).map((f) => [f.name, f]));
-  const [{ lintFile }, { LintContext }, texts] = await Promise.all([import('../lint/rules.js'), import('../lint/context.js'), readTexts(o, files, [...wanted])]);
+  const [{ lintFile }, { LintContext }, texts] = await Promise.all([
+    import('../lint/rules.js'),
+    import('../lint/context.js'),
+    fileTexts(o.config.root, o.config.dir, o.staged, [...wanted].map((name) => files.get(name) ?? { name })),
+  ]);
   const blobs = new Map([...files].map(([name, f]) => [name, f.blob]));
   const cache = openParseCache([...blobs.values()].some(Boolean) ? findGitDir(o.config.root) : null);
   const settings = { postgres: o.config.lint.postgres, rules: o.config.lint.rules, lockTimeoutOff: o.config.database.lockTimeoutMs === 0 };
@@ -58,11 +59,7 @@ export async function lintRevisions(o: LintInput): Promise<LintOutput> {
   for (const r of chosen) {
     const text = texts.get(r.up.name) ?? '';
     const blob = blobs.get(r.up.name);
-    let statements = blob ? cache.get(blob) : undefined;
-    if (!statements) {
-      statements = await parse(text);
-      if (blob) cache.set(blob, statements);
-    }
+    const statements = await parseCached(cache, blob, text);
     const file = o.dirRel === '.' ? r.up.name : `${o.dirRel}/${r.up.name}`;
     // Published revisions (linted with --all) are on databases already: what they create is not new.
     const res = lintFile({ file, text, statements, noTransaction: r.up.noTransaction, unpublished: o.published !== null && !published.has(r.up.name) }, ctx, settings);
@@ -71,27 +68,4 @@ export async function lintRevisions(o: LintInput): Promise<LintOutput> {
   }
   cache.save();
   return out;
-}
-
-/** PostgreSQL's parser over a file; its module (and wasm) load on the first call only. */
-async function parse(text: string): Promise<ParsedStatement[]> {
-  return (await import('../sql/parse.js')).parseStatements(text);
-}
-
-/** The full text of each named file (`byName`: those verify read, by name): from its bytes, else the index's blob (`--staged`) or the working tree. */
-async function readTexts(o: LintInput, byName: ReadonlyMap<string, LintInput['files'][number]>, names: string[]): Promise<Map<string, string>> {
-  const texts = new Map<string, string>();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b).replace(/^\uFEFF/, '');
-  const fromBlob: [string, string][] = [];
-  for (const name of names) {
-    const f = byName.get(name);
-    if (f && 'bytes' in f) texts.set(name, decode(f.bytes));
-    else if (o.staged && f?.blob) fromBlob.push([name, f.blob]);
-    else texts.set(name, decode(readFileSync(join(o.config.dir, name))));
-  }
-  if (fromBlob.length) {
-    const blobs = await catBlobs(o.config.root, fromBlob.map(([, b]) => b));
-    for (const [name, blob] of fromBlob) texts.set(name, decode(blobs.get(blob) ?? new Uint8Array()));
-  }
-  return texts;
 }

@@ -211,3 +211,23 @@ export async function treeFiles(root: string, tree: Map<string, string>, known: 
 }
 
 export { lsTree };
+
+/**
+ * The full text of each file (a byte-order mark dropped): from the bytes read, else its blob in
+ * the index with `staged`, else the working tree's file in `dir`.
+ */
+export async function fileTexts(root: string, dir: string, staged: boolean, files: Iterable<{ name: string; bytes?: Uint8Array; blob?: string }>): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b).replace(/^\uFEFF/, '');
+  const fromBlob: [string, string][] = [];
+  for (const f of files) {
+    if (f.bytes) texts.set(f.name, decode(f.bytes));
+    else if (staged && f.blob) fromBlob.push([f.name, f.blob]);
+    else texts.set(f.name, decode(readFileSync(join(dir, f.name))));
+  }
+  if (fromBlob.length) {
+    const blobs = await catBlobs(root, fromBlob.map(([, b]) => b));
+    for (const [name, blob] of fromBlob) texts.set(name, decode(blobs.get(blob) ?? new Uint8Array()));
+  }
+  return texts;
+}

@@ -1,6 +1,5 @@
 /** `fmig verify` (SPEC section 7): catches migration mistakes in git, before they reach a database. */
-import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import type { Config } from '../adapters/config-types.js';
 import { folderExists, readFolder } from '../adapters/files.js';
 import { originIn } from '../adapters/git.js';
@@ -13,7 +12,7 @@ import { crlfFindings, driftFindings, folderFindings, headFindings, mainMovedFin
 import type { CiFormat } from '../core/ci-annotations.js';
 import type { Context } from './context.js';
 import { lintRevisions } from './lint.js';
-import { lsTree, readGit, treeFiles, type GitView, type HereFile } from './verify-git.js';
+import { fileTexts, lsTree, readGit, treeFiles, type GitView, type HereFile } from './verify-git.js';
 
 export interface VerifyOptions {
   /** Check the index instead of the working tree (the pre-commit hook). */
@@ -110,24 +109,11 @@ export async function verify(ctx: Context, opts: VerifyOptions): Promise<{ resul
  * says hold a backslash are read, from the index with `--staged`, else from the working tree.
  */
 async function metaCommands(root: string, files: readonly (SourceFile | HereFile)[], dir: string, dirRel: string, staged: boolean): Promise<Finding[]> {
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b).replace(/^\uFEFF/, '');
-  const texts: { name: string; text: string }[] = [];
-  const unread: HereFile[] = [];
-  for (const f of files) {
-    if ('bytes' in f) {
-      if (f.bytes.includes(0x5c)) texts.push({ name: f.name, text: decode(f.bytes) });
-    } else if (f.backslash) unread.push(f);
-  }
-  if (unread.length && staged) {
-    const blobs = await catBlobs(root, unread.map((f) => f.blob));
-    for (const f of unread) texts.push({ name: f.name, text: decode(blobs.get(f.blob) ?? new Uint8Array()) });
-  } else {
-    for (const f of unread) texts.push({ name: f.name, text: decode(readFileSync(resolve(dir, f.name))) });
-  }
-  if (!texts.length) return [];
-  texts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const candidates = files.filter((f) => ('bytes' in f ? f.bytes.includes(0x5c) : f.backslash));
+  if (!candidates.length) return [];
+  const texts = await fileTexts(root, dir, staged, candidates);
   const { metaCommandFindings } = await import('../core/meta-commands.js');
-  return metaCommandFindings(texts, dirRel);
+  return metaCommandFindings([...texts].map(([name, text]) => ({ name, text })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), dirRel);
 }
 
 /** The findings as a CI system reads them (core/ci-annotations.ts), instead of text. */

@@ -31,6 +31,12 @@ export interface StatCache {
   learn(summary: FileSummary): void;
   /** Writes the entries of the files seen in this run, atomically, when anything changed; never throws. */
   save(): void;
+  /**
+   * After save: the checksum of the cache file's entries, which are then those of this run
+   * (every file it got or learned), and how many there are; null when the file could not be
+   * written. unchangedFiles checks a folder against it.
+   */
+  saved(): { hash: string; entries: number } | null;
 }
 
 // Bump when the meaning of an entry changes.
@@ -44,10 +50,11 @@ export function openStatCache(root: string, dir: string): StatCache {
   // The file system's time before the first file is read; null when it could not be had (nothing is recorded then).
   let now: bigint | null | undefined;
   const prefix = dir.endsWith(sep) ? dir : dir + sep;
-  const { lines, written } = load(file, dir);
+  const { lines, written, hash } = load(file, dir);
   const seen = new Map<string, string>();
   const missed = new Map<string, string>();
   let changed = false;
+  let saved: { hash: string; entries: number } | null = null;
   return {
     get(name) {
       const st = statSync(prefix + name, { bigint: true, throwIfNoEntry: false });
@@ -74,18 +81,24 @@ export function openStatCache(root: string, dir: string): StatCache {
     },
     save() {
       try {
-        if (!changed && seen.size === lines.size) return;
+        if (!changed && seen.size === lines.size) {
+          saved = { hash, entries: seen.size };
+          return;
+        }
         let body = '';
         for (const [name, line] of seen) body += `${name}\t${line}\n`;
         makeHome(home);
-        writeFileSync(tmp, `${MAGIC} ${sha1(body)} ${JSON.stringify(dir)}\n${body}`);
+        const bodyHash = sha1(body);
+        writeFileSync(tmp, `${MAGIC} ${bodyHash} ${JSON.stringify(dir)}\n${body}`);
         renameSync(tmp, file);
+        saved = { hash: bodyHash, entries: seen.size };
       } catch {
         // A cache that cannot be written only costs the next run its reads.
       } finally {
         if (now) rmSync(tmp, { force: true });
       }
     },
+    saved: () => saved,
   };
 
   function fsNow(): bigint | null {
@@ -104,7 +117,7 @@ export function openStatCache(root: string, dir: string): StatCache {
 }
 
 /** `.fmig/`, made with a .gitignore of its own when missing: git never shows it, even in a project whose .gitignore does not name it. */
-function makeHome(home: string): void {
+export function makeHome(home: string): void {
   if (existsSync(home)) return;
   mkdirSync(home, { recursive: true });
   writeFileSync(join(home, '.gitignore'), '*\n');
@@ -115,30 +128,83 @@ function statKey(st: BigIntStats): string {
   return `${st.size}\t${st.mtimeNs}\t${st.ctimeNs}\t${st.ino}\t${st.dev}`;
 }
 
-/** name → the rest of its line, decoded only when used, and the cache file's write time; empty when the file is missing, damaged or for another folder. */
-function load(file: string, dir: string): { lines: Map<string, string>; written: bigint } {
+/** name → the rest of its line, decoded only when used, the cache file's write time and the checksum of its entries; empty when the file is missing, damaged or for another folder. */
+function load(file: string, dir: string): { lines: Map<string, string>; written: bigint; hash: string } {
   const lines = new Map<string, string>();
+  const read = readBody(file, dir);
+  if (!read) return { lines, written: 0n, hash: '' };
+  const { body, written, hash } = read;
+  eachLine(body, (name, rest) => lines.set(name, rest));
+  return { lines, written, hash };
+}
+
+/** The cache file's entries (its body), its write time and its checksum; null when it is missing, damaged or for another folder. */
+function readBody(file: string, dir: string): { body: string; written: bigint; hash: string } | null {
   let text: string;
   let written: bigint;
   try {
     text = readFileSync(file, 'utf8');
     written = statSync(file, { bigint: true }).mtimeNs;
   } catch {
-    return { lines, written: 0n };
+    return null;
   }
   const nl = text.indexOf('\n');
   const body = text.slice(nl + 1);
-  if (nl === -1 || text.slice(0, nl) !== `${MAGIC} ${sha1(body)} ${JSON.stringify(dir)}`) return { lines, written: 0n };
+  const hash = sha1(body);
+  if (nl === -1 || text.slice(0, nl) !== `${MAGIC} ${hash} ${JSON.stringify(dir)}`) return null;
+  return { body, written, hash };
+}
+
+/** Calls `fn` with the name and the rest of each line of a body. */
+function eachLine(body: string, fn: (name: string, rest: string) => void): void {
   let pos = 0;
   while (pos < body.length) {
     let end = body.indexOf('\n', pos);
     if (end === -1) end = body.length;
     const tab = body.indexOf('\t', pos);
-    if (tab > pos && tab < end) lines.set(body.slice(pos, tab), body.slice(tab + 1, end));
+    if (tab > pos && tab < end) fn(body.slice(pos, tab), body.slice(tab + 1, end));
     pos = end + 1;
   }
-  return { lines, written };
 }
+
+/**
+ * Whether the cache of the folder `dir` still holds the entries whose checksum a run's
+ * `saved()` gave, and every file it names still has the stat recorded for it, by the rule
+ * `get` applies (the same stat, times older than the cache file's own): the files then have
+ * the bytes they had in that run. The folder is stat'ed in slices with a turn of the event
+ * loop between them, as readFolderInSlices reads it. Never throws.
+ */
+export async function unchangedFiles(root: string, dir: string, expected: { hash: string; entries: number }): Promise<boolean> {
+  const read = readBody(join(root, '.fmig', 'stat-cache'), dir);
+  if (!read || read.hash !== expected.hash) return false;
+  const { body, written } = read;
+  const prefix = dir.endsWith(sep) ? dir : dir + sep;
+  let count = 0;
+  let same = true;
+  let pos = 0;
+  while (same && pos < body.length) {
+    if (++count % SLICE === 0) await new Promise((r) => setImmediate(r));
+    let end = body.indexOf('\n', pos);
+    if (end === -1) end = body.length;
+    const tab = body.indexOf('\t', pos);
+    same = tab > pos && tab < end && unchanged(body.slice(pos, tab), body.slice(tab + 1, end));
+    pos = end + 1;
+  }
+  return same && count === expected.entries;
+
+  function unchanged(name: string, line: string): boolean {
+    try {
+      const st = statSync(prefix + name, { bigint: true, throwIfNoEntry: false });
+      if (!st) return false;
+      const key = statKey(st);
+      return line.startsWith(key) && line.charCodeAt(key.length) === 9 && st.mtimeNs < written && st.ctimeNs < written;
+    } catch {
+      return false;
+    }
+  }
+}
+
+const SLICE = 256;
 
 // After the stat fields: `<checksum>\t<0|1 (CRs)>`, then `\t<header as a JSON string>` when there is one.
 function encode(s: FileSummary): string {

@@ -11,6 +11,7 @@ import type { LedgerEntry } from '../core/drift.js';
 import { headerOnlyUps, parseFolder, readDowns, readUps, summarise, type Folder } from '../core/folder.js';
 import { UsageError } from '../core/errors.js';
 import { openStatCache } from '../adapters/stat-cache.js';
+import { listingStat } from '../adapters/up-to-date.js';
 import { version } from '../version.js';
 import type { Context } from './context.js';
 
@@ -24,7 +25,10 @@ export type SharedFolders = Map<string, Promise<Folder>>;
  * stat cache (adapters/stat-cache.ts), not read; their revisions' up text is the header only,
  * until readUpFiles reads the files of those that are to run.
  */
-export async function loadFolder(config: Config, opts: { listDowns?: boolean; statCache?: boolean; shared?: SharedFolders } = {}): Promise<Folder> {
+export async function loadFolder(
+  config: Config,
+  opts: { listDowns?: boolean; statCache?: boolean; shared?: SharedFolders; seen?: FolderSeen } = {},
+): Promise<Folder> {
   requireOneFolder(config);
   if (opts.shared) {
     const key = `${config.dir}\0${!!opts.listDowns}\0${!!opts.statCache}`;
@@ -38,22 +42,44 @@ export async function loadFolder(config: Config, opts: { listDowns?: boolean; st
     const [hash, files] = await Promise.all([loadHasher(), readFolderInSlices(config.dir, label, listOnly)]);
     return parseFolder(files, hash);
   }
+  // Before the folder is listed: a file added after this changes the folder's stat.
+  if (opts.seen) opts.seen.folder = listingStat(config.root, config.dir);
   const cache = openStatCache(config.root, config.dir);
+  let summaries = 0;
+  let unsummarised = 0;
   try {
     const [hash, files] = await Promise.all([loadHasher(), readFolderInSlices(config.dir, label, listOnly, (name) => cache.get(name))]);
     for (let i = 0; i < files.length; i++) {
       const f = files[i];
+      if ('checksum' in f) summaries++;
       if (!('bytes' in f)) continue;
       // A file that is not UTF-8 stays bytes, for parseFolder to report.
       const summary = summarise(f, hash);
-      if (!summary) continue;
+      if (!summary) {
+        unsummarised++;
+        continue;
+      }
       cache.learn(summary);
       files[i] = summary;
+      summaries++;
     }
     return parseFolder(files, hash);
   } finally {
     cache.save();
+    if (opts.seen) {
+      // The cache holds an entry for every file read or known, or the files are not all in it.
+      const saved = cache.saved();
+      opts.seen.statCache = saved && !unsummarised && saved.entries === summaries ? saved : null;
+    }
   }
+}
+
+/** What loadFolder saw, for the up-to-date record (adapters/up-to-date.ts): null where it cannot vouch for it. */
+export interface FolderSeen {
+  /** The folder's stat before it was listed (folderStat), when its times are older than that moment. */
+  folder?: string | null;
+  /** The stat cache's entries after the run, when they are every file the folder has apart from listed ones. */
+  statCache?: { hash: string; entries: number } | null;
 }
 
 /** Reads the up files of these revisions that loadFolder knew only by their summaries; FolderError for one changed since. */

@@ -10,7 +10,8 @@ import { hintFor } from './failure-hint.js';
 import { requireOneHead } from './heads.js';
 import { knownLedger } from './known-ledger.js';
 import { catchInterrupts, Interrupted, type Interruption } from './interrupt.js';
-import { embeddedAbsent, loadFolder, readDownFiles, readUpFiles, withDatabase, type Opened } from './project.js';
+import { embeddedAbsent, loadFolder, readDownFiles, readUpFiles, withDatabase, type FolderSeen, type Opened } from './project.js';
+import { forgetUpToDate, recordable, recordUpToDate, upToDateByRecord } from './up-noop.js';
 import { tuneForDatabaseWork } from './tuning.js';
 
 export interface UpOptions {
@@ -42,9 +43,12 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   const target = parseUpTarget(opts.target);
   const dirLabel = relative(config.root, config.dir) || '.';
   let loaded: Folder | undefined;
+  // A plain `up` on a server may be answered, and recorded, by the up-to-date record (up-noop.ts).
+  const plain = recordable(ctx, config, !opts.dryRun && target.kind === 'head');
+  const seen: FolderSeen = {};
   const prepare = async (listDowns: boolean) => {
     // A real run knows unchanged files from the stat cache; it reads those it applies in full (run).
-    const folder = (loaded = await loadFolder(config, { listDowns, shared: ctx.folders, statCache: listDowns }));
+    const folder = (loaded = await loadFolder(config, { listDowns, shared: ctx.folders, statCache: listDowns, seen: plain ? seen : undefined }));
     // A named revision is what the user wants, whatever the other heads: say they exist.
     if (target.kind === 'revision') warnOtherHeads(ctx, folder, target.id);
     else await requireOneHead(config, folder, 'up');
@@ -70,6 +74,15 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
     return true;
   };
   try {
+    if (plain) {
+      const answer = await upToDateByRecord(ctx, config);
+      if (answer === true) return nothingToApply();
+      if (answer !== false) {
+        // The server could not be reached: reported as the run below would, bad input first.
+        loaded = await prepare(true);
+        throw answer.failed;
+      }
+    }
     // An embedded database whose state file shows nothing to do is not even started.
     const known = knownLedger(config);
     if (known && !toApply(known, (loaded = await prepare(true))).length) return await run(known, loaded);
@@ -80,6 +93,11 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
     throw e;
   } finally {
     stop.dispose();
+  }
+
+  function nothingToApply(): UpResult {
+    ctx.report.line('nothing to apply: the database is up to date');
+    return { applied: [], pending: [], dryRun: false };
   }
 
   /** What a run applies: the revisions that stopped part-way (resumed), then those the plan adds. */
@@ -121,9 +139,10 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
     const done: UpResult['applied'] = [];
     const total = failed.length + todo.length;
     if (total === 0) {
-      ctx.report.line('nothing to apply: the database is up to date');
-      return { applied: done, pending: [], dryRun: false };
+      if (plain && opened && !state.drift.length) await recordUpToDate(config, seen, opened.rows);
+      return nothingToApply();
     }
+    if (plain) forgetUpToDate(config);
     const { db, ledger } = opened!;
     stop.watch(db);
     // Read before the lock (hasWork), unless another run changed the ledger in between.

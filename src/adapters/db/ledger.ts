@@ -111,18 +111,12 @@ export async function readLedger(s: Session, n: LedgerName): Promise<LedgerRow[]
  * in one row of JSON, which JSON.parse reads in a fraction of the time the driver takes to
  * decode a thousand rows.
  */
-export async function readLedgerEntries(s: Session, n: LedgerName): Promise<LedgerEntry[]> {
-  const [row] = await orNoLedger(() =>
-    s.query<{ entries: string | null }>(
-      `select json_agg(json_build_array(revision, parents, up_checksum, down_checksum, finished_at, statements_done, error)
-                       order by started_at, revision)::text as entries
-         from ${tableRef(n)}`,
-    ),
-  );
+export async function readLedgerEntries(s: Session, n: LedgerName): Promise<LedgerEntries> {
+  const [row] = await orNoLedger(() => s.query<{ entries: string | null }>(`select ${ENTRIES} as entries from ${tableRef(n)}`));
   if (!row?.entries) return [];
   type Entry = [string, string[], string, string | null, string | null, number | null, string | null];
   // e[0] ... rather than destructuring, which steps an iterator through each of a thousand arrays.
-  return (JSON.parse(row.entries) as Entry[]).map((e) => ({
+  const entries: LedgerEntries = (JSON.parse(row.entries) as Entry[]).map((e) => ({
     revision: e[0],
     parents: e[1],
     up_checksum: e[2],
@@ -131,6 +125,33 @@ export async function readLedgerEntries(s: Session, n: LedgerName): Promise<Ledg
     statements_done: e[5],
     error: e[6],
   }));
+  entries.text = row.entries;
+  return entries;
+}
+
+/** readLedgerEntries' rows, and the text they were read from (ledgerDigest's input), when there was a ledger. */
+export type LedgerEntries = LedgerEntry[] & { text?: string };
+
+/** The JSON text readLedgerEntries reads: one row's text, the same for the same ledger. */
+const ENTRIES = `json_agg(json_build_array(revision, parents, up_checksum, down_checksum, finished_at, statements_done, error)
+                          order by started_at, revision)::text`;
+
+/**
+ * The SHA-256 (hex) of the text readLedgerEntries reads, computed by the server: what a run
+ * with nothing to do compares with the digest recorded when it last read the ledger itself
+ * (entriesDigest), without fetching the rows. Null when there is no ledger or it is empty.
+ */
+export async function ledgerDigest(s: Session, n: LedgerName): Promise<string | null> {
+  const [row] = await orNoLedger(() =>
+    s.query<{ digest: string | null }>(`select encode(sha256(convert_to(${ENTRIES}, 'UTF8')), 'hex') as digest from ${tableRef(n)}`),
+  );
+  return row?.digest ?? null;
+}
+
+/** ledgerDigest of the entries text a readLedgerEntries read. */
+export async function entriesDigest(text: string): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 async function orNoLedger<T>(read: () => Promise<T[]>): Promise<T[]> {

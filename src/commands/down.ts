@@ -11,7 +11,7 @@ import { readDownSql, type LedgerName, type LedgerRow } from '../adapters/db/led
 import { refuseMetaCommands, revertRevision, RevisionFailed, runEnv, type DownSource } from './apply.js';
 import type { Context } from './context.js';
 import { hintFor } from './failure-hint.js';
-import { fmtMs } from './up.js';
+import { fmtMs } from './up-run.js';
 import { catchInterrupts, Interrupted } from './interrupt.js';
 import { loadFolder, withDatabase } from './project.js';
 import { tuneForDatabaseWork } from './tuning.js';

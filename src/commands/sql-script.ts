@@ -27,7 +27,8 @@ import type { Context } from './context.js';
 import { downSources, type DownOptions } from './down.js';
 import { requireOneHead } from './heads.js';
 import { embeddedAbsent, ledgerName, loadFolder, withDatabase } from './project.js';
-import { refuseOnDrift, refuseStatementByStatement, warnOtherHeads, type UpOptions } from './up.js';
+import { refuseOnDrift, refuseStatementByStatement, warnOtherHeads } from './up-run.js';
+import type { UpOptions } from './up.js';
 
 export interface ScriptResult {
   /** The script, for stdout. */

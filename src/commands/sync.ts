@@ -17,7 +17,7 @@ import type { Context } from './context.js';
 import { hintFor } from './failure-hint.js';
 import { requireOneHead } from './heads.js';
 import { loadFolder, withDatabase } from './project.js';
-import { fmtMs } from './up.js';
+import { fmtMs } from './up-run.js';
 import { downSources, fileOf } from './down.js';
 import { tuneForDatabaseWork } from './tuning.js';
 

@@ -10,8 +10,10 @@
 // second run reuses them); each size is applied on a database of its own on the server
 // (BENCH_PG_URL, default postgres://root@127.0.0.1:5432, a user that may create databases),
 // dropped at the end unless KEEP=1. Every sample is wall time, CPU time (user + system) and
-// peak RSS from GNU time (/usr/bin/time). fmig's stat cache (.fmig/stat-cache) is left as the
-// previous run wrote it, as it is in everyday use; the `cold` cases delete it first.
+// peak RSS from GNU time (/usr/bin/time). fmig's stat cache (.fmig/stat-cache) and up-to-date
+// record (.fmig/up-to-date) are left as the previous run wrote them, as they are in everyday use;
+// the `no record` cases delete the record first (the folder is then read, known by the stat
+// cache, and the ledger's rows fetched), the `cold` cases both.
 // BASE_ROOT=<another fmig checkout, built> adds its no-op up to each round, for a before/after.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -79,6 +81,13 @@ const cases = [{ name: 'node -e 0', run: () => time(process.execPath, ['-e', '0'
 for (const s of sizes) {
   cases.push({ name: `no-op up (${s.n})`, run: () => time(process.execPath, [FMIG, 'up', '--quiet', '--url', s.url], s.dir) });
   if (BASE) cases.push({ name: `no-op up, BASE_ROOT (${s.n})`, run: () => time(process.execPath, [BASE, 'up', '--quiet', '--url', s.url], s.dir) });
+  cases.push({
+    name: `no-op up, no record (${s.n})`,
+    run() {
+      fs.rmSync(path.join(s.dir, '.fmig', 'up-to-date'), { force: true });
+      return time(process.execPath, [FMIG, 'up', '--quiet', '--url', s.url], s.dir);
+    },
+  });
   cases.push({
     name: `no-op up, cold (${s.n})`,
     run() {

@@ -168,31 +168,36 @@ function eachLine(body: string, fn: (name: string, rest: string) => void): void 
 }
 
 /**
- * Whether the cache of the folder `dir` still holds the entries whose checksum a run's
- * `saved()` gave, and every file it names still has the stat recorded for it, by the rule
- * `get` applies (the same stat, times older than the cache file's own): the files then have
- * the bytes they had in that run. The folder is stat'ed in slices with a turn of the event
- * loop between them, as readFolderInSlices reads it. Never throws.
+ * The files a run's `saved()` vouched for, when the cache of the folder `dir` still holds just
+ * those entries (null otherwise); `unchanged()` then tells whether every file still has the
+ * stat recorded for it, by the rule `get` applies (the same stat, times older than the cache
+ * file's own): the files then have the bytes they had in that run. The files are stat'ed in
+ * slices with a turn of the event loop between them, as readFolderInSlices reads them. Never
+ * throws.
  */
-export async function unchangedFiles(root: string, dir: string, expected: { hash: string; entries: number }): Promise<boolean> {
+export function savedFiles(root: string, dir: string, expected: { hash: string; entries: number }): { unchanged(): Promise<boolean> } | null {
   const read = readBody(join(root, '.fmig', 'stat-cache'), dir);
-  if (!read || read.hash !== expected.hash) return false;
+  if (!read || read.hash !== expected.hash) return null;
   const { body, written } = read;
   const prefix = dir.endsWith(sep) ? dir : dir + sep;
-  let count = 0;
-  let same = true;
-  let pos = 0;
-  while (same && pos < body.length) {
-    if (++count % SLICE === 0) await new Promise((r) => setImmediate(r));
-    let end = body.indexOf('\n', pos);
-    if (end === -1) end = body.length;
-    const tab = body.indexOf('\t', pos);
-    same = tab > pos && tab < end && unchanged(body.slice(pos, tab), body.slice(tab + 1, end));
-    pos = end + 1;
-  }
-  return same && count === expected.entries;
+  return { unchanged };
 
-  function unchanged(name: string, line: string): boolean {
+  async function unchanged(): Promise<boolean> {
+    let count = 0;
+    let same = true;
+    let pos = 0;
+    while (same && pos < body.length) {
+      if (++count % SLICE === 0) await new Promise((r) => setImmediate(r));
+      let end = body.indexOf('\n', pos);
+      if (end === -1) end = body.length;
+      const tab = body.indexOf('\t', pos);
+      same = tab > pos && tab < end && entryHolds(body.slice(pos, tab), body.slice(tab + 1, end));
+      pos = end + 1;
+    }
+    return same && count === expected.entries;
+  }
+
+  function entryHolds(name: string, line: string): boolean {
     try {
       const st = statSync(prefix + name, { bigint: true, throwIfNoEntry: false });
       if (!st) return false;

@@ -6,7 +6,7 @@
  */
 import type { Config } from '../adapters/config-types.js';
 import { entriesDigest, ledgerDigest, type LedgerEntries } from '../adapters/db/ledger.js';
-import { unchangedFiles } from '../adapters/stat-cache.js';
+import { savedFiles } from '../adapters/stat-cache.js';
 import { dropUpToDate, readUpToDate, upToDateKey, writeUpToDate } from '../adapters/up-to-date.js';
 import { version } from '../version.js';
 import type { Context } from './context.js';
@@ -29,7 +29,8 @@ function keyOf(config: Config): string {
  */
 export async function upToDateByRecord(ctx: Context, config: Config): Promise<boolean | { failed: unknown }> {
   const record = readUpToDate(config.root, keyOf(config), config.dir);
-  if (!record) return false;
+  const files = record && savedFiles(config.root, config.dir, record.statCache);
+  if (!record || !files) return false;
   const { startDatabase } = await import('../adapters/db/open.js');
   let started: Awaited<ReturnType<typeof startDatabase>>;
   try {
@@ -53,7 +54,7 @@ export async function upToDateByRecord(ctx: Context, config: Config): Promise<bo
   );
   const digest = connected.then((ok) => (ok === true ? ledgerDigest(driver, config.database) : null));
   digest.catch(() => {});
-  if (!(await unchangedFiles(config.root, config.dir, record.statCache))) {
+  if (!(await files.unchanged())) {
     // `up` runs as always, on a connection of its own; this one is closed once it has settled.
     void digest.finally(() => driver.close()).catch(() => {});
     return false;

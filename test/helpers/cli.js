@@ -129,7 +129,7 @@ let noSql;
  * extensions the database has (its state file says which), as fmig does for a folder that
  * names none, instead of every contrib extension (about half the cost of an open).
  */
-function emptySqlDir() {
+export function emptySqlDir() {
   if (!noSql) {
     noSql = mkdtempSync(path.join(os.tmpdir(), 'fmig-inspect-'));
     process.on('exit', () => rmSync(noSql, { recursive: true, force: true }));

@@ -9,8 +9,9 @@
  *   node scripts/test.mjs 'engine/'        the files whose path under test/ matches
  *   node scripts/test.mjs -j 1             one file at a time
  *
- * Files run at once: `-j N`, else FMIG_TEST_JOBS, else one more than the CPU count, at most 3
- * (tests also wait on the server, git and psql). The slowest files of the last run (by CPU time
+ * Files run at once: `-j N`, else FMIG_TEST_JOBS, else two more than the CPU count, at most 4
+ * (tests also wait on the server, git, psql, processes they start and timeouts they provoke:
+ * with one file waiting, the others keep every CPU busy). The slowest files of the last run (by CPU time
  * where it was measured) start first, so that no long file starts last; their times are kept in
  * node_modules/.cache/fmig-test-times.json (or the file FMIG_TEST_TIMES names).
  *
@@ -35,7 +36,7 @@ const timeBin = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const CPU_MARK = '@@fmig-test-cpu';
 
 const args = process.argv.slice(2);
-let jobs = Number(process.env.FMIG_TEST_JOBS) || Math.min(3, os.availableParallelism() + 1);
+let jobs = Number(process.env.FMIG_TEST_JOBS) || Math.min(4, os.availableParallelism() + 2);
 let pattern = /\.test\.js$/;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '-j' || args[i] === '--jobs') jobs = Number(args[++i]);

@@ -11,9 +11,10 @@
  *
  * Files run at once: `-j N`, else FMIG_TEST_JOBS, else two more than the CPU count, at most 4
  * (tests also wait on the server, git, psql, processes they start and timeouts they provoke:
- * with one file waiting, the others keep every CPU busy). The slowest files of the last run (by CPU time
- * where it was measured) start first, so that no long file starts last; their times are kept in
- * node_modules/.cache/fmig-test-times.json (or the file FMIG_TEST_TIMES names).
+ * with one file waiting, the others keep every CPU busy). The slowest files of the last run (by
+ * CPU time where it was measured) start first, so that no long file starts last; their times are
+ * kept in node_modules/.cache/fmig-test-times.json (or the file FMIG_TEST_TIMES names). Files
+ * never timed start before them, ordered by guess() (a fresh clone has no times at all).
  *
  * Where /usr/bin/time exists, each file's CPU time (user + system, with every process it
  * started: fmig, git, psql) is shown next to its wall time, and summed at the end. On a

@@ -9,10 +9,12 @@
  *   node scripts/test.mjs 'engine/'        the files whose path under test/ matches
  *   node scripts/test.mjs -j 1             one file at a time
  *
- * Files run at once: `-j N`, else FMIG_TEST_JOBS, else one more than the CPU count, at most 3
- * (tests also wait on the server, git and psql). The slowest files of the last run (by CPU time
- * where it was measured) start first, so that no long file starts last; their times are kept in
- * node_modules/.cache/fmig-test-times.json (or the file FMIG_TEST_TIMES names).
+ * Files run at once: `-j N`, else FMIG_TEST_JOBS, else two more than the CPU count, at most 4
+ * (tests also wait on the server, git, psql, processes they start and timeouts they provoke:
+ * with one file waiting, the others keep every CPU busy). The slowest files of the last run (by
+ * CPU time where it was measured) start first, so that no long file starts last; their times are
+ * kept in node_modules/.cache/fmig-test-times.json (or the file FMIG_TEST_TIMES names). Files
+ * never timed start before them, ordered by guess() (a fresh clone has no times at all).
  *
  * Where /usr/bin/time exists, each file's CPU time (user + system, with every process it
  * started: fmig, git, psql) is shown next to its wall time, and summed at the end. On a
@@ -35,7 +37,7 @@ const timeBin = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const CPU_MARK = '@@fmig-test-cpu';
 
 const args = process.argv.slice(2);
-let jobs = Number(process.env.FMIG_TEST_JOBS) || Math.min(3, os.availableParallelism() + 1);
+let jobs = Number(process.env.FMIG_TEST_JOBS) || Math.min(4, os.availableParallelism() + 2);
 let pattern = /\.test\.js$/;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '-j' || args[i] === '--jobs') jobs = Number(args[++i]);
@@ -53,8 +55,8 @@ if (!files.length) {
   process.exit(1);
 }
 const last = readTimes();
-// Longest first; files never timed (new ones) first of all, by size.
-const weight = (f) => last[f] ?? 1e9 + fs.statSync(path.join(testDir, f)).size;
+// Longest first; files never timed (all of them on a fresh clone) first of all, by guess.
+const weight = (f) => last[f] ?? 1e9 + guess(f);
 const queue = [...files].sort((a, b) => weight(b) - weight(a));
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -132,6 +134,22 @@ function runFile(file) {
       });
     });
   });
+}
+
+/**
+ * How long a file never timed may take, to order it: its `await`s (each a database, a fmig run,
+ * a process or a file to wait on), with those of the modules beside it that it imports (a
+ * scenario that several files share), twice over where its tests run on every database
+ * target. Closer to the time than the file's size: a short file may run a long scenario.
+ */
+function guess(file) {
+  const read = (f) => fs.readFileSync(path.join(testDir, f), 'utf8');
+  let text = read(file);
+  for (const [, rel] of text.matchAll(/from '(\.\.?\/[^']+\.js)'/g)) {
+    const f = path.join(path.dirname(file), rel);
+    if (!f.startsWith('..') && !f.startsWith('helpers') && fs.existsSync(path.join(testDir, f))) text += read(f);
+  }
+  return (text.match(/\bawait\b/g)?.length ?? 0) * (/\bforEachTarget\(/.test(text) ? 2 : 1);
 }
 
 function list(dir, prefix = '') {

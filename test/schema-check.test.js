@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../dist/adapters/db/open.js';
 import { diffSnapshots, renderSnapshot } from '../dist/core/snapshot-diff.js';
 import { admin, forEachTarget, freshDatabase, targets, testServerUrl } from './helpers/databases.js';
+import { emptySqlDir } from './helpers/cli.js';
 import { cleanup, makeRepo, tempDir } from './helpers/git.js';
 
 const SQL = fileURLToPath(new URL('../sql', import.meta.url));
@@ -30,7 +31,7 @@ async function ownSqlProject(toml) {
 
 /** Runs `fn` on an open database at `url`, then closes it. */
 async function withDb(url, fn) {
-  const db = await openDatabase(url, { baseDir: process.cwd(), lockTimeoutMs: 10000, statementTimeoutMs: 0 });
+  const db = await openDatabase(url, { baseDir: process.cwd(), lockTimeoutMs: 10000, statementTimeoutMs: 0, sqlDir: emptySqlDir() });
   try {
     return await fn(db);
   } finally {

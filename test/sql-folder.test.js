@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { memoryPglite } from './helpers/databases.js';
 import { parseFolder } from '../dist/core/folder.js';
 import { loadHasher } from '../dist/core/checksum.js';
 
@@ -46,7 +46,7 @@ test('the folder is one chain with a branch and a merge, ending in one head', as
 
 test('the categorisation trigger, the updated_at trigger and the views work on the applied schema', async () => {
   const folder = await loadFolder();
-  const pg = new PGlite();
+  const pg = await memoryPglite();
   try {
     for (const id of folder.graph.order()) {
       const up = folder.byId.get(id).up;

@@ -3,6 +3,7 @@
 import * as assert from 'uvu/assert';
 import { openDatabase } from '../dist/adapters/db/open.js';
 import { forEachTarget } from './helpers/databases.js';
+import { emptySqlDir } from './helpers/cli.js';
 import { cleanup, gitRepo, revision } from './helpers/git.js';
 
 const base = {
@@ -33,7 +34,7 @@ function branches(bId = '000003', bSlug = 'b') {
 }
 
 async function snapshot(url) {
-  const db = await openDatabase(url, { baseDir: process.cwd(), lockTimeoutMs: 10_000, statementTimeoutMs: 0 });
+  const db = await openDatabase(url, { baseDir: process.cwd(), lockTimeoutMs: 10_000, statementTimeoutMs: 0, sqlDir: emptySqlDir() });
   try {
     const columns = await db.query(
       `select table_name, column_name, data_type from information_schema.columns

@@ -3,7 +3,9 @@
 // schema; the generated down SQL must give back sql/'s schema exactly, and the generated up
 // SQL must then give the wanted schema exactly (snapshots compared as `fmig schema` prints them).
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../../dist/adapters/db/open.js';
 import { readSnapshot } from '../../dist/adapters/db/snapshot.js';
@@ -94,7 +96,11 @@ forEachTarget('autogenerate round trip from sql/', (test, { fresh }) => {
   for (const [name, change, upSays] of CHANGES) {
     test(name, async () => {
       const { url } = await fresh();
-      const db = await openDatabase(url, { baseDir: process.cwd(), lockTimeoutMs: 10000, statementTimeoutMs: 0 });
+      // The change as a revision folder: on the embedded database, fmig loads the contrib
+      // extensions a folder names (here citext and pg_trgm for one change), not all of them.
+      const sqlDir = mkdtempSync(path.join(os.tmpdir(), 'fmig-autogen-'));
+      writeFileSync(path.join(sqlDir, 'change.up.sql'), change);
+      const db = await openDatabase(url, { baseDir: process.cwd(), lockTimeoutMs: 10000, statementTimeoutMs: 0, sqlDir });
       try {
         for (const sql of BASE) await db.exec(sql);
         const base = await readSnapshot(db, LEDGER);
@@ -112,6 +118,7 @@ forEachTarget('autogenerate round trip from sql/', (test, { fresh }) => {
         assert.equal(planChanges(wanted, wanted).statements, [], 'nothing to change between equal schemas');
       } finally {
         await db.close();
+        rmSync(sqlDir, { recursive: true, force: true });
       }
     });
   }

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PGlite } from '@electric-sql/pglite';
+import { memoryPglite } from '../helpers/databases.js';
 import { locate, caret, lineOf, offsetOf } from '../../dist/core/position.js';
 import { splitStatements } from '../../dist/core/split.js';
 import { planExecution } from '../../dist/core/transactions.js';
@@ -77,7 +77,7 @@ async function pgPosition(db, sql) {
 }
 
 test("real PostgreSQL positions map to the file's line and column", async () => {
-  const db = new PGlite();
+  const db = await memoryPglite();
   try {
     // A file read with its BOM already dropped, CRLF line endings, emoji before the error.
     const file = "-- 😀 a comment\r\nSELECT '🎉🎉' AS party,\r\n\t'é' AS e,\r\n\tnosuch_column;\r\n";

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadModule, parseSync } from 'libpg-query';
-import { PGlite } from '@electric-sql/pglite';
+import { memoryPglite } from '../helpers/databases.js';
 import { isTransactionControl, planExecution, describeExecution, blockAt, findBlocks, cannotRunInTransaction } from '../../dist/core/transactions.js';
 import { splitStatements } from '../../dist/core/split.js';
 
@@ -257,7 +257,7 @@ test('BEGIN inside DO blocks, functions and BEGIN ATOMIC bodies is not transacti
 });
 
 test("the blanked script runs inside a transaction, and the file's COMMIT no longer commits it", async () => {
-  const db = new PGlite();
+  const db = await memoryPglite();
   try {
     const sql = "BEGIN;\nCREATE TABLE kept_out (id int);\nINSERT INTO kept_out VALUES (1);\nCOMMIT;\n";
     const plan = planExecution(sql, false);

@@ -7,6 +7,7 @@ import { openDatabase, parseDatabaseUrl } from '../../dist/adapters/db/open.js';
 import { ScriptFailed, toDbError } from '../../dist/adapters/db/driver.js';
 import { UnreachableError, UsageError } from '../../dist/core/errors.js';
 import { forEachTarget, testServerUrl, admin, pgliteTemplate } from '../helpers/databases.js';
+import { emptySqlDir } from '../helpers/cli.js';
 
 const settings = { baseDir: os.tmpdir(), lockTimeoutMs: 1234, statementTimeoutMs: 0 };
 
@@ -23,7 +24,8 @@ async function thrown(fn) {
 forEachTarget('driver', (it, { target, fresh }) => {
   const dbs = [];
   const open = async (opts = {}) => {
-    const db = await openDatabase((await fresh()).url, { ...settings, ...opts });
+    // An empty revision folder: the embedded database loads no contrib extension (none is used here).
+    const db = await openDatabase((await fresh()).url, { ...settings, sqlDir: emptySqlDir(), ...opts });
     dbs.push(db);
     return db;
   };

@@ -5,12 +5,15 @@ import * as assert from 'uvu/assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { forEachTarget, freshDatabase, targets, testServerUrl } from '../helpers/databases.js';
-import { project, removeProjects, state, inspect, snapshot } from '../helpers/cli.js';
+import { project, removeProjects, state, stateIn, inspect, snapshot, snapshotIn } from '../helpers/cli.js';
 import { clientTools, psqlOne, pgDumpSchema } from '../helpers/psql.js';
 
 const server = testServerUrl && clientTools ? targets.find((t) => t.kind === 'postgres') : undefined;
 
-const steps = (url) => inspect(url, async (db) => (await db.query('select step from steps order by step')).map((r) => r.step));
+const stepsIn = async (db) => (await db.query('select step from steps order by step')).map((r) => r.step);
+const steps = (url) => inspect(url, stepsIn);
+/** The steps, the ledger and the schema, in one visit. */
+const look = (url) => inspect(url, async (db) => ({ steps: await stepsIn(db), state: await stateIn(db), snapshot: await snapshotIn(db) }));
 
 const STEPS = { up: 'create table steps (step int);\n', down: 'drop table steps;\n' };
 
@@ -114,15 +117,15 @@ forEachTarget('engine: files run as psql -1 runs them', (test, { target, fresh }
 
       r = await p.fmig('up', '--url', url);
       assert.is(r.code, 0, r.stderr);
-      const stepsAfterUp = await steps(url);
-      assert.equal(stepsAfterUp, shape.steps);
-      let s = await state(url);
+      let seen = await look(url);
+      assert.equal(seen.steps, shape.steps);
+      let s = seen.state;
       assert.equal(s.rows.map((x) => [x.revision, x.finished_at !== null, x.error]), [['001', true, null], ['002', true, null]]);
       assert.equal(s.log.map((l) => [l.revision, l.action]), [['001', 'up'], ['002', 'up']]);
       if (server) {
         const ref = await psqlReference(p.dir, ['001_steps.up.sql', '002_shape.up.sql']);
-        assert.equal(await snapshot(url), ref.snapshot, 'schema after up equals psql -1');
-        assert.equal(stepsAfterUp, ref.steps);
+        assert.equal(seen.snapshot, ref.snapshot, 'schema after up equals psql -1');
+        assert.equal(seen.steps, ref.steps);
         if (target.kind === 'postgres') assert.fixture(await pgDumpSchema(url), ref.dump, 'pg_dump after up equals psql -1');
       }
 
@@ -131,13 +134,14 @@ forEachTarget('engine: files run as psql -1 runs them', (test, { target, fresh }
       assert.match(r.stdout, `as psql -1 runs it: ${shape.downPlan}`);
       r = await p.fmig('down', '--url', url);
       assert.is(r.code, 0, r.stderr);
-      s = await state(url);
+      seen = await look(url);
+      s = seen.state;
       assert.equal(s.rows.map((x) => x.revision), ['001']);
       assert.equal(s.log.map((l) => [l.revision, l.action]), [['001', 'up'], ['002', 'up'], ['002', 'down']]);
       if (server) {
         const ref = await psqlReference(p.dir, ['001_steps.up.sql', '002_shape.up.sql', '002_shape.down.sql']);
-        assert.equal(await snapshot(url), ref.snapshot, 'schema after down equals psql -1');
-        assert.equal(await steps(url), ref.steps);
+        assert.equal(seen.snapshot, ref.snapshot, 'schema after down equals psql -1');
+        assert.equal(seen.steps, ref.steps);
         if (target.kind === 'postgres') assert.fixture(await pgDumpSchema(url), ref.dump, 'pg_dump after down equals psql -1');
       }
     });

@@ -129,7 +129,7 @@ let noSql;
  * extensions the database has (its state file says which), as fmig does for a folder that
  * names none, instead of every contrib extension (about half the cost of an open).
  */
-function emptySqlDir() {
+export function emptySqlDir() {
   if (!noSql) {
     noSql = mkdtempSync(path.join(os.tmpdir(), 'fmig-inspect-'));
     process.on('exit', () => rmSync(noSql, { recursive: true, force: true }));
@@ -159,21 +159,24 @@ export async function inspect(url, fn) {
 }
 
 /** The ledger rows (by revision), the log rows (by id) and the user tables of `schema`, in one visit. */
-export async function state(url, { schema = 'public', ledger = 'fmig_ledger' } = {}) {
+export async function state(url, opts = {}) {
+  return inspect(url, (db) => stateIn(db, opts));
+}
+
+/** state() on a database already open. */
+export async function stateIn(db, { schema = 'public', ledger = 'fmig_ledger' } = {}) {
   const q = (name) => `"${name.replace(/"/g, '""')}"`;
-  return inspect(url, async (db) => {
-    const [has] = await db.query(`select to_regclass($1) is not null as ok`, [`${q(schema)}.${q(ledger)}`]);
-    const rows = has.ok ? await db.query(`select * from ${q(schema)}.${q(ledger)} order by revision`) : [];
-    const log = has.ok ? await db.query(`select * from ${q(schema)}.${q(ledger + '_log')} order by id`) : [];
-    const tables = (
-      await db.query(
-        `select table_schema || '.' || table_name as t from information_schema.tables
-          where table_schema not in ('pg_catalog', 'information_schema') and table_name not like $1 order by 1`,
-        [`${ledger}%`],
-      )
-    ).map((r) => r.t);
-    return { rows, log, tables };
-  });
+  const [has] = await db.query(`select to_regclass($1) is not null as ok`, [`${q(schema)}.${q(ledger)}`]);
+  const rows = has.ok ? await db.query(`select * from ${q(schema)}.${q(ledger)} order by revision`) : [];
+  const log = has.ok ? await db.query(`select * from ${q(schema)}.${q(ledger + '_log')} order by id`) : [];
+  const tables = (
+    await db.query(
+      `select table_schema || '.' || table_name as t from information_schema.tables
+        where table_schema not in ('pg_catalog', 'information_schema') and table_name not like $1 order by 1`,
+      [`${ledger}%`],
+    )
+  ).map((r) => r.t);
+  return { rows, log, tables };
 }
 
 /**
@@ -206,5 +209,10 @@ order by 1, 2`;
 
 /** The schema snapshot of SNAPSHOT_SQL as a list of lines. */
 export async function snapshot(url) {
-  return inspect(url, async (db) => (await db.query(SNAPSHOT_SQL)).map((r) => `${r.kind} ${r.item}`));
+  return inspect(url, snapshotIn);
+}
+
+/** snapshot() on a database already open. */
+export async function snapshotIn(db) {
+  return (await db.query(SNAPSHOT_SQL)).map((r) => `${r.kind} ${r.item}`);
 }

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { REPO_ROOT, tempDir, removeProjects } from '../helpers/cli.js';
@@ -16,10 +16,10 @@ async function copyOfRepository() {
   const dir = await tempDir('fmig-build-');
   for (const f of ['src', 'scripts', 'bin', 'package.json', 'tsconfig.json']) cpSync(path.join(REPO_ROOT, f), path.join(dir, f), { recursive: true });
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  // The PGlite templates the build would make (an initdb, seconds of CPU) are this build's own:
-  // what is tested here is the move into dist/, which does not touch them.
-  mkdirSync(path.join(dir, 'dist'));
-  for (const f of readdirSync(path.join(REPO_ROOT, 'dist'))) if (f.startsWith('pglite-')) copyFileSync(path.join(REPO_ROOT, 'dist', f), path.join(dir, 'dist', f));
+  // Built already, as the repository is when its tests run (`npm test` builds first): its dist/
+  // is the build before. The PGlite templates (an initdb, seconds of CPU) come with it: what is
+  // tested here is the move into dist/, which does not touch them.
+  cpSync(path.join(REPO_ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
   return dir;
 }
 
@@ -60,9 +60,8 @@ const editHeads = (dir, word) => {
 
 test('while a build runs, dist/cli/ always holds a whole build; the chunks of the build before stay', async () => {
   const dir = await copyOfRepository();
-  assert.is((await build(dir)).code, 0);
   const first = wholeBuild(dir);
-  assert.ok(first, 'the first build is whole');
+  assert.ok(first, 'the build before is whole');
 
   editHeads(dir, 'file');
   const running = build(dir);
@@ -90,7 +89,6 @@ test('while a build runs, dist/cli/ always holds a whole build; the chunks of th
 
 test('a build that fails leaves dist/ as it was', async () => {
   const dir = await copyOfRepository();
-  assert.is((await build(dir)).code, 0);
   const snapshot = () =>
     readdirSync(path.join(dir, 'dist'), { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile())

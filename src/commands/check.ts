@@ -20,6 +20,7 @@ import type { Revision } from '../core/folder.js';
 import { diffSnapshots } from '../core/snapshot-diff.js';
 import { applyRevision, revertRevision, RevisionFailed, runEnv, type RunEnv } from './apply.js';
 import type { Context } from './context.js';
+import { tuneForThrowaway } from './tuning.js';
 import { ledgerName, loadFolder } from './project.js';
 
 export interface CheckedRevision {
@@ -142,6 +143,7 @@ export async function withThrowaway<T>(ctx: Context, config: Config, fn: (db: Dr
   };
   if (parseDatabaseUrl(config.database.url, config.root).kind !== 'postgres') {
     ctx.report.progress('starting an in-memory database...');
+    tuneForThrowaway();
     // Its folder is removed on close, or when the process exits (pglite.ts): so a signal exits.
     const interrupted = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
     process.once('SIGINT', interrupted);

@@ -1,5 +1,6 @@
 /**
- * The embedded database (`pglite://`): PostgreSQL in wasm, in memory or in a data directory.
+ * The embedded database (`pglite://`): PostgreSQL in wasm, in a data directory, or a throwaway
+ * one (`pglite://memory`) in a temporary folder.
  *
  * Two processes that open one data directory at once lose each other's writes (each runs its
  * own single-user PostgreSQL over the same files), so a data directory is opened only under
@@ -59,7 +60,7 @@ export interface PgliteOpen {
   afterClose?: (before: unknown) => Promise<void>;
 }
 
-/** Opens PGlite in memory (`dir` null) or in `dir` (absolute), creating it on first use; `label` names it in messages. */
+/** Opens a throwaway PGlite (`dir` null, `pglite://memory`: see openThrowaway) or the one in `dir` (absolute), creating it on first use; `label` names it in messages. */
 export async function openPglite(dir: string | null, label: string, opts: OpenOptions, how: PgliteOpen = {}): Promise<Driver> {
   const options = (names: readonly ContribName[] | undefined) => loadContrib(names ?? how.extensions ?? CONTRIB).then((extensions) => ({ parsers, extensions, startParams: START_PARAMS }));
   if (dir === null) return openThrowaway(await options(undefined));

@@ -2,14 +2,15 @@
 // `fmig check` (every revision's up, down, up on a throwaway database, comparing snapshots).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cpSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../dist/adapters/db/open.js';
 import { diffSnapshots, renderSnapshot } from '../dist/core/snapshot-diff.js';
 import { admin, forEachTarget, freshDatabase, targets, testServerUrl } from './helpers/databases.js';
-import { emptySqlDir } from './helpers/cli.js';
-import { cleanup, makeRepo, tempDir } from './helpers/git.js';
+import { cliEnv, emptySqlDir, FMIG_BIN, runFmig } from './helpers/cli.js';
+import { cleanup, makeRepo, revision, tempDir } from './helpers/git.js';
 
 const SQL = fileURLToPath(new URL('../sql', import.meta.url));
 const server = targets.find((t) => t.kind === 'postgres');
@@ -210,6 +211,68 @@ test('check: a revision without a down file is irreversible: applied, not round-
   assert.match(r.stdout, /^irreversible +002_data: no down file; applied without a round trip$/m);
   assert.match(r.stdout, /^ok +003_u: up, down, up$/m);
   assert.match(r.stdout, /1 irreversible/);
+  await cleanup();
+});
+
+/** Runs fmig in `dir` with `tmp` as the system's temporary directory. */
+const withTmp = (dir, tmp, args, opts = {}) => runFmig(dir, args, { env: cliEnv({ TMPDIR: tmp }), ...opts });
+
+test('check on the embedded database leaves nothing in the temporary directory: when it passes, when a down does not restore, when a down fails', async () => {
+  const tmp = await tempDir('fmig-tmp-');
+  const cases = [
+    { files: forgetful('create table u (x int);\n', 'drop table u;\n'), code: 0 },
+    { files: FORGOTTEN[0].files, code: 1, out: /FAILED +002_more/ },
+    { files: forgetful('create table u (x int);\n', 'select nosuch from pg_class;\n'), code: 1, out: /down of 002_more failed/ },
+  ];
+  for (const { files, code, out } of cases) {
+    const repo = await project(files);
+    const r = await withTmp(repo.dir, tmp, ['check']);
+    assert.is(r.code, code, r.stderr + r.stdout);
+    if (out) assert.match(r.stdout + r.stderr, out);
+    assert.equal(readdirSync(tmp), []);
+  }
+  await cleanup();
+});
+
+test('check on the embedded database: SIGINT stops it (exit 130) and its temporary folder is removed', async () => {
+  const tmp = await tempDir('fmig-tmp-');
+  const files = {};
+  for (let i = 1; i <= 200; i++) Object.assign(files, revision(String(i).padStart(3, '0'), `t${i}`));
+  const repo = await project(files);
+  const child = spawn(process.execPath, [FMIG_BIN, 'check'], { cwd: repo.dir, env: cliEnv({ TMPDIR: tmp }), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  // Round trips under way (a revision reported ok), on a database in the temporary directory.
+  for (let i = 0; i < 1200 && !/^ok /m.test(output); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(output, /^ok /m);
+  assert.is(readdirSync(tmp).filter((n) => n.startsWith('fmig-throwaway-')).length, 1, readdirSync(tmp).join(', '));
+  child.kill('SIGINT');
+  const { code, signal } = await exit;
+  assert.is(code, 130, `${signal} ${output}`);
+  assert.not.match(output, /revision\(s\) checked/, 'stopped before the end');
+  assert.equal(readdirSync(tmp), []);
+  await cleanup();
+});
+
+test('check on the embedded database removes the temporary folder a killed fmig left, and not one of a running process', async () => {
+  const tmp = await tempDir('fmig-tmp-');
+  // The pid of a process that has exited.
+  const gone = await new Promise((resolve) => {
+    const c = spawn(process.execPath, ['-e', '0']);
+    c.on('exit', () => resolve(c.pid));
+  });
+  const dead = path.join(tmp, `fmig-throwaway-${gone}-abc123`);
+  const running = path.join(tmp, 'fmig-throwaway-1-abc123');
+  for (const dir of [dead, running]) {
+    mkdirSync(path.join(dir, 'pgdata'), { recursive: true });
+    writeFileSync(path.join(dir, 'pgdata', 'PG_VERSION'), '17\n');
+  }
+  const repo = await project(forgetful('create table u (x int);\n', 'drop table u;\n'));
+  const r = await withTmp(repo.dir, tmp, ['check']);
+  assert.is(r.code, 0, r.stderr + r.stdout);
+  assert.equal(readdirSync(tmp), ['fmig-throwaway-1-abc123']);
   await cleanup();
 });
 

@@ -20,6 +20,7 @@ import type { Revision } from '../core/folder.js';
 import { diffSnapshots } from '../core/snapshot-diff.js';
 import { applyRevision, revertRevision, RevisionFailed, runEnv, type RunEnv } from './apply.js';
 import type { Context } from './context.js';
+import { tuneForThrowaway } from './tuning.js';
 import { ledgerName, loadFolder } from './project.js';
 
 export interface CheckedRevision {
@@ -62,6 +63,9 @@ async function roundTrips(ctx: Context, env: RunEnv, order: Revision[], database
   if (!order.length) r.line('nothing to check: the folder has no revisions');
   let current = await snapshot();
   for (const [i, rev] of order.entries()) {
+    // The embedded database answers without going back to the event loop: a turn of it here
+    // lets a signal's handler run between revisions.
+    await new Promise((resolve) => setImmediate(resolve));
     const name = `${rev.id}_${rev.slug}`;
     const step = (what: string) => r.progress(`checking ${name}: ${what} (${i + 1}/${order.length})`);
     const before = current;
@@ -126,8 +130,8 @@ async function run(name: string, what: string, done: CheckedRevision[], fn: () =
 }
 
 /**
- * Runs `fn` on a throwaway database: PGlite in memory, or a temporary database on the
- * configured server, dropped afterwards whatever happens (an interrupt included).
+ * Runs `fn` on a throwaway database: PGlite in a temporary folder, or a temporary database on
+ * the configured server, removed or dropped afterwards whatever happens (an interrupt included).
  */
 export async function withThrowaway<T>(ctx: Context, config: Config, fn: (db: Driver, label: string) => Promise<T>): Promise<T> {
   const opts: OpenOptions = {
@@ -139,11 +143,21 @@ export async function withThrowaway<T>(ctx: Context, config: Config, fn: (db: Dr
   };
   if (parseDatabaseUrl(config.database.url, config.root).kind !== 'postgres') {
     ctx.report.progress('starting an in-memory database...');
-    const db = await openDatabase('pglite://memory', opts);
+    tuneForThrowaway();
+    // Its folder is removed on close, or when the process exits (pglite.ts): so a signal exits.
+    const interrupted = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
     try {
-      return await fn(db, db.display);
+      const db = await openDatabase('pglite://memory', opts);
+      try {
+        return await fn(db, db.display);
+      } finally {
+        await db.close();
+      }
     } finally {
-      await db.close();
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
     }
   }
 

@@ -27,3 +27,18 @@ export function tuneForDatabaseWork(): void {
   v8.setFlagsFromString('--semi-space-growth-factor=1');
   v8.setFlagsFromString('--no-opt');
 }
+
+/**
+ * V8 settings for a throwaway database (check, replay): PGlite's wasm is compiled with V8's
+ * optimizing compiler as functions get hot, which pays there (see pglite.ts), but by default on
+ * as many background threads as there are cores, each with its own malloc arena that keeps the
+ * compiler's memory once it is done; one thread compiles as fast as it is needed. The young
+ * generation as for database work (above); `--no-opt` is left out, as the snapshot diffs run
+ * in JavaScript. Measured on `check` of 300 revisions on the embedded database: a peak of 280 MB
+ * instead of 345 MB, in the same time.
+ */
+export function tuneForThrowaway(): void {
+  if (!ownProcess) return;
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
+  v8.setFlagsFromString('--wasm-num-compilation-tasks=1');
+}

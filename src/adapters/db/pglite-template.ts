@@ -1,8 +1,9 @@
 /**
  * An initialised PGlite data directory, packed into one file when fmig is built
- * (scripts/pglite-template.mjs), so that the first run in a project copies it instead of
- * running initdb (seconds of CPU, and a second PostgreSQL in memory while it runs). The file is
- * made for one PGlite version and used with no other; without it, fmig runs initdb.
+ * (scripts/pglite-template.mjs), so that the first run in a project, and every throwaway
+ * database (pglite://memory), copies it instead of running initdb (seconds of CPU, and a second
+ * PostgreSQL in memory while it runs). The file is made for one PGlite version and used with no
+ * other; without it, fmig runs initdb.
  *
  * The format is fmig's own: gzip of a 4-byte length, a JSON list of entries (path, directory
  * or file, mode, size) and the files' bytes one after the other, each without its trailing zeros.
@@ -41,30 +42,6 @@ function candidates(name: string): string[] {
 /** The template's file name in `distDir` for this PGlite version. */
 export function templateFile(distDir: string): string {
   return path.join(distDir, `pglite-template-${pgliteVersion()}.bin`);
-}
-
-/**
- * The in-memory template's file name in `distDir` for this PGlite version: the same initialised
- * data directory as PGlite's own dump (`dumpDataDir`, a gzipped tar), which PGlite loads into
- * an in-memory database (`loadDataDir`) instead of running initdb: about 0.5 s instead of 1.8 s
- * for every `check`, autogenerate and commutativity replay.
- */
-export function memoryTemplateFile(distDir: string): string {
-  return path.join(distDir, `pglite-memory-${pgliteVersion()}.tar.gz`);
-}
-
-/** The in-memory template as PGlite's `loadDataDir` takes it (a tar, unpacked here: zlib is quicker than PGlite's own gunzip); null when there is none for this PGlite version. */
-export function memoryTemplate(): Blob | null {
-  for (const file of candidates(path.basename(memoryTemplateFile('')))) {
-    let packed: Buffer;
-    try {
-      packed = readFileSync(file);
-    } catch {
-      continue; // not there: the next place, or initdb
-    }
-    return new Blob([gunzipSync(packed)]);
-  }
-  return null;
 }
 
 /** Packs the data directory `src` into `file`. */

@@ -1,5 +1,6 @@
 /**
- * The embedded database (`pglite://`): PostgreSQL in wasm, in memory or in a data directory.
+ * The embedded database (`pglite://`): PostgreSQL in wasm, in a data directory, or a throwaway
+ * one (`pglite://memory`) in a temporary folder.
  *
  * Two processes that open one data directory at once lose each other's writes (each runs its
  * own single-user PostgreSQL over the same files), so a data directory is opened only under
@@ -9,13 +10,14 @@
  * configured lock_wait, reporting the holder through `onNotice`.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
-import { PGlite, types } from '@electric-sql/pglite';
+import { PGlite, types, type PGliteOptions } from '@electric-sql/pglite';
 import { ScriptFailed, type Driver, type OpenOptions, type Session } from './driver.js';
 import { acquireLockFile } from './lockfile.js';
 import { CONTRIB, loadContrib, type ContribName } from './pglite-extensions.js';
-import { memoryTemplate, unpackTemplate } from './pglite-template.js';
+import { unpackTemplate } from './pglite-template.js';
 import { UnreachableError } from '../../core/errors.js';
 
 /**
@@ -58,13 +60,10 @@ export interface PgliteOpen {
   afterClose?: (before: unknown) => Promise<void>;
 }
 
-/** Opens PGlite in memory (`dir` null) or in `dir` (absolute), creating it on first use; `label` names it in messages. */
+/** Opens a throwaway PGlite (`dir` null, `pglite://memory`: see openThrowaway) or the one in `dir` (absolute), creating it on first use; `label` names it in messages. */
 export async function openPglite(dir: string | null, label: string, opts: OpenOptions, how: PgliteOpen = {}): Promise<Driver> {
   const options = (names: readonly ContribName[] | undefined) => loadContrib(names ?? how.extensions ?? CONTRIB).then((extensions) => ({ parsers, extensions, startParams: START_PARAMS }));
-  if (dir === null) {
-    const loadDataDir = memoryTemplate() ?? undefined;
-    return wrap(await PGlite.create({ ...(await options(undefined)), loadDataDir }), 'pglite://memory', () => {}, {});
-  }
+  if (dir === null) return openThrowaway(await options(undefined));
   baselineWasmOnly();
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const notice = opts.onNotice ?? opts.onProgress;
@@ -80,6 +79,72 @@ export async function openPglite(dir: string | null, label: string, opts: OpenOp
   } catch (e) {
     release();
     throw e;
+  }
+}
+
+/** The folders of the throwaway databases, named with the pid of the process that made them. */
+const THROWAWAY = 'fmig-throwaway-';
+const throwaways = new Set<string>();
+
+/**
+ * `pglite://memory`, the throwaway database of check, autogenerate and replay: gone when
+ * closed. It runs on a data directory in a new folder under the system's temporary directory,
+ * not in PGlite's in-memory file system: there every file of the database (a WAL segment alone
+ * is 16 MB) is a buffer in this process, while files on disk sit in the operating system's
+ * file cache. Measured on `check` of 300 revisions: a peak of 345 MB instead of 450 MB, in the
+ * same time. The folder is removed on close, on process exit (an interrupted check exits from
+ * its signal handler), and otherwise (the process killed) by the next throwaway.
+ */
+async function openThrowaway(options: PGliteOptions): Promise<Driver> {
+  removeDeadThrowaways();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `${THROWAWAY}${process.pid}-`));
+  if (throwaways.size === 0) process.on('exit', removeThrowaways);
+  throwaways.add(tmp);
+  const remove = () => {
+    throwaways.delete(tmp);
+    if (throwaways.size === 0) process.off('exit', removeThrowaways);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  };
+  try {
+    const data = path.join(tmp, 'pgdata');
+    // A copy of the data directory made when fmig was built; initdb where there is none.
+    if (!unpackTemplate(data)) await (await PGlite.create(data, { startParams: START_PARAMS })).close();
+    return wrap(await PGlite.create(data, options), 'pglite://memory', remove, {});
+  } catch (e) {
+    remove();
+    throw e;
+  }
+}
+
+function removeThrowaways(): void {
+  for (const tmp of throwaways) fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+/** Removes the throwaway folders of processes that are gone (killed before they could). */
+function removeDeadThrowaways(): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(os.tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(new RegExp(`^${THROWAWAY}(\\d+)-`).exec(name)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    try {
+      fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    } catch {
+      // another user's, or being removed by another process: left alone
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

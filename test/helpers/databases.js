@@ -33,7 +33,7 @@ import { suite } from 'uvu';
 import postgres from 'postgres';
 import { PGlite } from '@electric-sql/pglite';
 import { writeState } from '../../dist/adapters/db/embedded-state.js';
-import { memoryTemplate, unpackTemplate } from '../../dist/adapters/db/pglite-template.js';
+import { unpackTemplate } from '../../dist/adapters/db/pglite-template.js';
 
 const serverUrl = process.env.FMIG_TEST_DATABASE_URL || '';
 
@@ -76,12 +76,26 @@ export function forEachTarget(name, register) {
 }
 
 /**
- * A new in-memory PGlite, no extension loaded: the initialised cluster the build packed
- * (dist/pglite-memory-*.tar.gz, what `pglite://memory` loads), or initdb where the build made
- * none. The same database as `new PGlite()`, without initdb's seconds of CPU.
+ * A new PGlite, no extension loaded, on a copy of the shared template (pgliteTemplate) in the
+ * scratch directory, removed when it is closed: the same database as `new PGlite()`, without
+ * initdb's seconds of CPU.
  */
-export function memoryPglite() {
-  return PGlite.create({ loadDataDir: memoryTemplate() ?? undefined });
+export async function memoryPglite() {
+  sweepLeftovers();
+  const from = await pgliteTemplate();
+  const parent = fs.mkdtempSync(path.join(scratchDir, `fmig-db-${process.pid}-`));
+  const dir = path.join(parent, 'pglite');
+  fs.cpSync(from, dir, { recursive: true });
+  const db = await PGlite.create(dir);
+  const close = db.close.bind(db);
+  db.close = async () => {
+    try {
+      await close();
+    } finally {
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
+  };
+  return db;
 }
 
 let template;

@@ -60,6 +60,10 @@ const weight = (f) => last[f] ?? 1e9 + guess(f);
 const queue = [...files].sort((a, b) => weight(b) - weight(a));
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
+// Temporary folders (test projects, git repositories, check's throwaway database) in memory where
+// the machine has /dev/shm and TMPDIR names no other place: the tests write many small files and
+// databases that nothing needs on disk (5.3 s of CPU less in autogenerate/cli alone).
+const tmp = !process.env.TMPDIR && fs.existsSync('/dev/shm') ? { TMPDIR: '/dev/shm' } : {};
 const started = Date.now();
 const results = [];
 await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () => {
@@ -103,7 +107,7 @@ function runFile(file) {
     const [cmd, ...cmdArgs] = timeBin ? [timeBin, '-f', `${CPU_MARK} %U %S`, ...argv] : argv;
     const child = spawn(cmd, cmdArgs, {
       cwd: root,
-      env: color ? process.env : { ...process.env, FORCE_COLOR: '0' },
+      env: { ...process.env, ...tmp, ...(color ? {} : { FORCE_COLOR: '0' }) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const chunks = [];

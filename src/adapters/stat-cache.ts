@@ -102,17 +102,25 @@ export function openStatCache(root: string, dir: string): StatCache {
   };
 
   function fsNow(): bigint | null {
+    return fileSystemNow(home, tmp);
+  }
+}
+
+/**
+ * The file system's current time, as the mtime of `file` (in `home`, `.fmig/`), written now;
+ * null when it cannot be had. The file is left for the caller.
+ */
+export function fileSystemNow(home: string, file: string): bigint | null {
+  try {
+    makeHome(home);
+    const fd = openSync(file, 'w');
     try {
-      makeHome(home);
-      const fd = openSync(tmp, 'w');
-      try {
-        return fstatSync(fd, { bigint: true }).mtimeNs;
-      } finally {
-        closeSync(fd);
-      }
-    } catch {
-      return null;
+      return fstatSync(fd, { bigint: true }).mtimeNs;
+    } finally {
+      closeSync(fd);
     }
+  } catch {
+    return null;
   }
 }
 
@@ -124,7 +132,7 @@ export function makeHome(home: string): void {
 }
 
 /** The stat fields compared: size, mtime, ctime, inode, device. */
-function statKey(st: BigIntStats): string {
+export function statKey(st: BigIntStats): string {
   return `${st.size}\t${st.mtimeNs}\t${st.ctimeNs}\t${st.ino}\t${st.dev}`;
 }
 

@@ -21,10 +21,10 @@
  * Anything that does not match, or a record that cannot be read, and `up` does what it always
  * does. The record is written atomically (a temporary file renamed over it) and never throws.
  */
-import { closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { makeHome } from './stat-cache.js';
+import { fileSystemNow, makeHome, statKey } from './stat-cache.js';
 
 export interface UpToDate {
   /** fmig's version, the folder, the URL and the ledger's name, as `upToDateKey` digests them. */
@@ -42,7 +42,7 @@ export function upToDateKey(version: string, dir: string, url: string, ledger: {
   return createHash('sha256').update(JSON.stringify([version, dir, url, ledger.schema, ledger.table])).digest('hex');
 }
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 function recordFile(root: string): string {
   return join(root, '.fmig', 'up-to-date');
@@ -57,19 +57,9 @@ function recordFile(root: string): string {
 export function listingStat(root: string, dir: string): string | null {
   const home = join(root, '.fmig');
   const probe = join(home, `up-to-date.${process.pid}.now`);
-  let now: bigint;
-  try {
-    makeHome(home);
-    const fd = openSync(probe, 'w');
-    try {
-      now = fstatSync(fd, { bigint: true }).mtimeNs;
-    } finally {
-      closeSync(fd);
-      rmSync(probe, { force: true });
-    }
-  } catch {
-    return null;
-  }
+  const now = fileSystemNow(home, probe);
+  rmSync(probe, { force: true });
+  if (now === null) return null;
   const st = folderStat(dir);
   return st && st.mtimeNs < now && st.ctimeNs < now ? st.key : null;
 }
@@ -84,9 +74,6 @@ function folderStat(dir: string): { key: string; mtimeNs: bigint; ctimeNs: bigin
   }
 }
 
-function statKey(st: BigIntStats): string {
-  return `${st.size} ${st.mtimeNs} ${st.ctimeNs} ${st.ino} ${st.dev}`;
-}
 
 /**
  * The record, when it is for this `key` and the folder `dir` has not changed since it was

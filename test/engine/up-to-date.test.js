@@ -54,7 +54,7 @@ const nothing = (r) => {
 function forgeFolder(record, sqlDir) {
   const st = fs.statSync(sqlDir, { bigint: true });
   const body = JSON.parse(fs.readFileSync(record, 'utf8'));
-  body.folder = `${st.size} ${st.mtimeNs} ${st.ctimeNs} ${st.ino} ${st.dev}`;
+  body.folder = [st.size, st.mtimeNs, st.ctimeNs, st.ino, st.dev].join('\t');
   fs.writeFileSync(record, JSON.stringify(body));
   const later = Date.now() / 1000 + 60;
   fs.utimesSync(record, later, later);
@@ -140,7 +140,7 @@ if (target) {
   test('a damaged record is ignored, and written again by the next no-op up', async () => {
     const { p, record } = await recorded();
     const good = fs.readFileSync(record, 'utf8');
-    for (const text of ['', 'garbage\0', good.replace(/"ledger":"[0-9a-f]+"/, '"ledger":"0"'), good.replace('"format":1', '"format":9')]) {
+    for (const text of ['', 'garbage\0', good.replace(/"ledger":"[0-9a-f]+"/, '"ledger":"0"'), good.replace('"format":2', '"format":9')]) {
       fs.writeFileSync(record, text);
       nothing(await p.fmig('up'));
     }
